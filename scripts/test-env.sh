@@ -1,0 +1,20 @@
+# Sourced by scripts/test.sh: installs pinned test tools and defines run_tests.
+# Tools live in .venv (Python) and tests/reference/node_modules (npm).
+
+VENV=.venv
+PY_PINS=scripts/requirements-test.txt
+
+ensure_venv() {
+  if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+  if ! cmp -s "$PY_PINS" "$VENV/.pins" 2>/dev/null; then
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$PY_PINS"
+    cp "$PY_PINS" "$VENV/.pins"
+  fi
+}
+
+run_tests() {
+  ensure_venv
+  cargo test --all-targets
+  "$VENV/bin/cfn-lint" --format parseable generated/*/*/template.json
+  echo "cfn-lint: no errors, no warnings"
+}

@@ -1,0 +1,1 @@
+//! live (to be written).

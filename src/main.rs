@@ -1,0 +1,4 @@
+//! Thin binary: all logic lives in the library.
+fn main() -> std::process::ExitCode {
+    rolesmith::cli::main()
+}

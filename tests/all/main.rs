@@ -1,0 +1,2 @@
+//! All integration tests compile into this one binary (faster on 2 cores).
+//! One module per area; fixtures live under `tests/fixtures/<area>/`.
