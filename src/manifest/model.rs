@@ -1,0 +1,113 @@
+//! The validated model: what the rest of rolesmith works with. Every value
+//! here has passed validation (names canonical, versions parsed, placeholders
+//! checked), so later stages never re-check user input.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Project configuration (`rolesmith.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Vendor identity.
+    pub vendor: Vendor,
+    /// How module roles are shaped.
+    pub roles: RolesConfig,
+}
+
+/// The vendor whose authoriser role every module role trusts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vendor {
+    /// Display name, used in descriptions and review documents.
+    pub name: String,
+    /// 12-digit account id.
+    pub account_id: String,
+    /// Authoriser role name, optionally with a path (`portal/CXPortalAuthoriserRole`).
+    pub authoriser_role: String,
+}
+
+impl Vendor {
+    /// ARN of the authoriser role, with `partition` (e.g. `aws` or `${AWS::Partition}`).
+    pub fn authoriser_arn(&self, partition: &str) -> String {
+        format!("arn:{partition}:iam::{}:role/{}", self.account_id, self.authoriser_role)
+    }
+}
+
+/// Role settings shared by every module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RolesConfig {
+    /// Role name = prefix + module id.
+    pub name_prefix: String,
+    /// Seconds, 3600..=43200.
+    pub max_session_duration: u32,
+    /// Require `sts:ExternalId` in every trust policy.
+    pub external_id: bool,
+    /// Add an optional `PermissionsBoundaryArn` parameter.
+    pub permissions_boundary: bool,
+    /// Let each role read its own IAM definition.
+    pub self_audit: bool,
+    /// Tags added to every role.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A validated module manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    /// Module id (file stem).
+    pub id: String,
+    /// Current version.
+    pub version: semver::Version,
+    /// What the module does.
+    pub description: String,
+    /// Declared parameters, by name.
+    pub parameters: BTreeMap<String, Parameter>,
+    /// Features, in manifest order.
+    pub features: Vec<Feature>,
+    /// Manifest file, relative to the project root (for messages only).
+    pub source: PathBuf,
+    /// `sha256:<hex>` of the manifest file's bytes.
+    pub digest: String,
+}
+
+/// A module parameter (a CloudFormation `String` parameter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parameter {
+    /// Why the customer has to give it.
+    pub description: String,
+    /// `AllowedPattern`.
+    pub pattern: Option<String>,
+    /// Default value.
+    pub default: Option<String>,
+}
+
+/// One feature of a module: the actions it needs and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Feature {
+    /// Feature id, unique in the module.
+    pub id: String,
+    /// Why the feature needs these actions.
+    pub description: String,
+    /// Actions in the catalogue's spelling (`connect:DescribeContactFlow`),
+    /// or wildcard patterns when `wildcard_reason` is set; sorted, unique.
+    pub actions: Vec<String>,
+    /// Explicit resources (`Fn::Sub` strings); `None` means derived from the catalogue.
+    pub resources: Option<Vec<String>>,
+    /// IAM condition block: operator -> key -> values (`Fn::Sub` strings).
+    pub conditions: Conditions,
+    /// Why a wildcard action is acceptable.
+    pub wildcard_reason: Option<String>,
+}
+
+/// An IAM `Condition` block: operator -> condition key -> values. Sorted maps
+/// keep output deterministic.
+pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+/// A loaded, validated project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// Project root (folder of `rolesmith.yaml`).
+    pub root: PathBuf,
+    /// The config.
+    pub config: Config,
+    /// Modules sorted by id.
+    pub modules: Vec<Module>,
+}
