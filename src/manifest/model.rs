@@ -28,7 +28,10 @@ pub struct Vendor {
 impl Vendor {
     /// ARN of the authoriser role, with `partition` (e.g. `aws` or `${AWS::Partition}`).
     pub fn authoriser_arn(&self, partition: &str) -> String {
-        format!("arn:{partition}:iam::{}:role/{}", self.account_id, self.authoriser_role)
+        format!(
+            "arn:{partition}:iam::{}:role/{}",
+            self.account_id, self.authoriser_role
+        )
     }
 }
 
@@ -77,6 +80,9 @@ pub struct Parameter {
     pub pattern: Option<String>,
     /// Default value.
     pub default: Option<String>,
+    /// `MaxLength` (1..=4096, default 128); also the length assumed for
+    /// worst-case policy size budgets.
+    pub max_length: u32,
 }
 
 /// One feature of a module: the actions it needs and why.
