@@ -120,16 +120,23 @@ fn account_id(cx: &mut Ctx<'_>, n: &Node) -> Option<String> {
             );
             None
         }
-        Value::Int(i) => {
-            // YAML reads an unquoted id as a number: leading zeros would be lost.
+        Value::Int(_) | Value::Float(_) => {
+            // YAML reads an unquoted id as a number: leading zeros would be lost,
+            // so the help quotes the digits as written in the file.
+            let written = cx
+                .src
+                .text
+                .get(n.span.offset..n.span.offset + n.span.len)
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
             cx.report(
                 n.span,
                 "manifest::account_id",
                 "`vendor.account_id` must be a quoted string, not a number".to_owned(),
                 "unquoted number",
                 Some(format!(
-                    "put it in quotes: `account_id: \"{:012}\"` (a number loses leading zeros)",
-                    i
+                    "put it in quotes: `account_id: \"{written}\"` (a number loses leading zeros)"
                 )),
             );
             None

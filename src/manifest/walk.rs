@@ -85,10 +85,15 @@ impl Ctx<'_> {
 
     /// Reports a value of the wrong type.
     pub fn wrong_type(&mut self, node: &Node, what: &str, expected: &str, help: Option<String>) {
+        let subject = if what.is_empty() {
+            "the file".to_owned()
+        } else {
+            format!("`{what}`")
+        };
         self.report(
             node.span,
             "manifest::wrong_type",
-            format!("`{what}` must be {expected}, found {}", node.value.kind()),
+            format!("{subject} must be {expected}, found {}", node.value.kind()),
             format!("expected {expected}"),
             help,
         );
