@@ -358,10 +358,14 @@ fn feature(
         reason_node.and_then(|n| cx.text(n, &format!("features.{name}.wildcard_reason")));
     let actions_node = f.required(cx, "actions", "[service:Action]");
     let actions = actions_node.and_then(|n| action_list(cx, n, &name));
+    let before_resources = cx.problems.len();
     let resources = match f.get("resources") {
         Some(n) => resources(cx, n, &name, params).map(Some),
         None => Some(None),
     };
+    // A resource with its own problem is left out of the list; fitting the
+    // rest against the actions would only add misleading errors.
+    let resources_clean = cx.problems.len() == before_resources;
     let conditions = match f.get("conditions") {
         Some(n) => conditions(cx, n, &name, params),
         None => Some(Conditions::new()),
@@ -391,8 +395,15 @@ fn feature(
         }
     }
 
-    let (actions, resources) =
-        actions::check(cx, &name, actions?, resources?, wildcard_reason.is_some())?;
+    let resources = resources?;
+    let (actions, _) = actions::check(
+        cx,
+        &name,
+        actions?,
+        resources.clone().filter(|_| resources_clean),
+        wildcard_reason.is_some(),
+    )?;
+    let resources = resources.map(|r| r.into_iter().map(|(r, _)| r).collect());
     Some(Feature {
         id: id?,
         description: description?.to_owned(),
