@@ -39,24 +39,21 @@ fn lookup() -> Option<&'static dyn Lookup> {
 }
 
 /// Checks a feature's actions and explicit resources against the catalogue.
-/// Returns the canonical, sorted, unique actions and the resources.
+/// Returns the canonical, sorted, unique actions.
 pub fn check(
     cx: &mut Ctx<'_>,
     feature: &str,
     actions: Vec<(String, Span)>,
     resources: Option<Vec<(String, Span)>>,
     has_reason: bool,
-) -> Option<(Vec<String>, Option<Vec<String>>)> {
+) -> Option<Vec<String>> {
     match lookup() {
         Some(l) => check_with(l, cx, feature, actions, resources, has_reason),
         None => {
             let mut names: Vec<String> = actions.into_iter().map(|(a, _)| a).collect();
             names.sort();
             names.dedup();
-            Some((
-                names,
-                resources.map(|r| r.into_iter().map(|(r, _)| r).collect()),
-            ))
+            Some(names)
         }
     }
 }
@@ -86,7 +83,7 @@ pub fn check_with(
     actions: Vec<(String, Span)>,
     resources: Option<Vec<(String, Span)>>,
     has_reason: bool,
-) -> Option<(Vec<String>, Option<Vec<String>>)> {
+) -> Option<Vec<String>> {
     let before = cx.problems.len();
     let mut resolved = Vec::new();
     for (name, span) in actions {
@@ -171,10 +168,7 @@ pub fn check_with(
     let mut names: Vec<String> = resolved.into_iter().map(|r| r.name).collect();
     names.sort();
     names.dedup();
-    Some((
-        names,
-        resources.map(|r| r.into_iter().map(|(r, _)| r).collect()),
-    ))
+    Some(names)
 }
 
 fn check_resources(
@@ -320,7 +314,7 @@ mod tests {
         actions: &[&str],
         resources: Option<&[&str]>,
         reason: bool,
-    ) -> (Option<(Vec<String>, Option<Vec<String>>)>, Vec<String>) {
+    ) -> (Option<Vec<String>>, Vec<String>) {
         let src = SourceFile::new("modules/x.yaml", "x");
         let mut problems = Vec::new();
         let mut cx = Ctx {
@@ -348,7 +342,7 @@ mod tests {
         );
         assert!(p.is_empty(), "{p:?}");
         assert_eq!(
-            r.unwrap().0,
+            r.unwrap(),
             vec!["connect:DescribeContactFlow", "connect:ListInstances"]
         );
     }
@@ -369,7 +363,7 @@ mod tests {
         );
         let (r, p) = run(&["connect:Describe*"], None, true);
         assert!(p.is_empty());
-        assert_eq!(r.unwrap().0, vec!["connect:Describe*"]);
+        assert_eq!(r.unwrap(), vec!["connect:Describe*"]);
     }
 
     #[test]

@@ -396,7 +396,7 @@ fn feature(
     }
 
     let resources = resources?;
-    let (actions, _) = actions::check(
+    let actions = actions::check(
         cx,
         &name,
         actions?,
