@@ -81,11 +81,17 @@ fn shipped_policies_fit_with_parameters_at_their_maximum() {
 fn derived_resources_follow_the_catalogue() {
     let c = compiled("contact-flows");
     let flows = format!("{INSTANCE}/contact-flow/*");
-    assert_eq!(grant(&c, "view-flows", "connect:DescribeContactFlow").resources, [flows.clone()]);
+    assert_eq!(
+        grant(&c, "view-flows", "connect:DescribeContactFlow").resources,
+        std::slice::from_ref(&flows)
+    );
     // ListContactFlows' only type is the `contact-flow/*` wildcard type.
     let list = grant(&c, "view-flows", "connect:ListContactFlows");
     assert_eq!(list.resources, [flows]);
-    assert!(list.actions.contains(&"connect:DescribeContactFlow".to_string()));
+    assert!(
+        list.actions
+            .contains(&"connect:DescribeContactFlow".to_string())
+    );
     assert_eq!(
         grant(&c, "view-flows", "connect:SearchContactFlows").resources,
         [INSTANCE]
@@ -95,7 +101,10 @@ fn derived_resources_follow_the_catalogue() {
     let g = grant(&c, "assign-agents", "connect:UpdateUserRoutingProfile");
     assert_eq!(
         g.resources,
-        [format!("{INSTANCE}/agent/*"), format!("{INSTANCE}/routing-profile/*")]
+        [
+            format!("{INSTANCE}/agent/*"),
+            format!("{INSTANCE}/routing-profile/*")
+        ]
     );
 }
 
@@ -168,7 +177,13 @@ fn every_manifest_action_is_granted_exactly_once_per_feature() {
                 .flat_map(|g| &g.actions)
                 .collect();
             granted.sort();
-            assert_eq!(granted, f.actions.iter().collect::<Vec<_>>(), "{} {}", m.id, f.id);
+            assert_eq!(
+                granted,
+                f.actions.iter().collect::<Vec<_>>(),
+                "{} {}",
+                m.id,
+                f.id
+            );
         }
     }
 }
@@ -213,7 +228,10 @@ fn temp_copy(name: &str) -> tempfile::TempDir {
 #[test]
 fn repository_generated_folder_is_up_to_date() {
     let (code, out, err) = rolesmith(&repo(), &["build", "--check"]);
-    assert_eq!(code, 0, "generated/ is stale; run `cargo run -- build`\n{out}\n{err}");
+    assert_eq!(
+        code, 0,
+        "generated/ is stale; run `cargo run -- build`\n{out}\n{err}"
+    );
 }
 
 #[test]
@@ -222,7 +240,10 @@ fn build_then_check_and_stale_files() {
     let root = dir.path();
     let (code, out, err) = rolesmith(root, &["build", "--check"]);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(out.contains("+++ b/generated/flows/2.0.1/template.json"), "{out}");
+    assert!(
+        out.contains("+++ b/generated/flows/2.0.1/template.json"),
+        "{out}"
+    );
 
     let (code, out, err) = rolesmith(root, &["build"]);
     assert_eq!(code, 0, "{err}");
@@ -232,19 +253,31 @@ fn build_then_check_and_stale_files() {
     assert!(flows.is_file() && tables.is_file());
 
     let (code, out, _) = rolesmith(root, &["build"]);
-    assert_eq!((code, out.as_str()), (0, "built 2 modules: 0 files changed\n"));
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "built 2 modules: 0 files changed\n")
+    );
     let (code, out, err) = rolesmith(root, &["build", "--check"]);
     assert_eq!(code, 0, "{out}{err}");
 
     // A hand edit is stale: exit 1 with a diff that shows it, nothing written.
     let text = std::fs::read_to_string(&flows).unwrap();
-    let edited = text.replace("\"MaxSessionDuration\": 7200", "\"MaxSessionDuration\": 43200");
+    let edited = text.replace(
+        "\"MaxSessionDuration\": 7200",
+        "\"MaxSessionDuration\": 43200",
+    );
     assert_ne!(text, edited);
     std::fs::write(&flows, &edited).unwrap();
     let (code, out, err) = rolesmith(root, &["build", "--check"]);
     assert_eq!(code, 1);
-    assert!(out.contains("-        \"MaxSessionDuration\": 43200,"), "{out}");
-    assert!(out.contains("+        \"MaxSessionDuration\": 7200,"), "{out}");
+    assert!(
+        out.contains("-        \"MaxSessionDuration\": 43200,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+        \"MaxSessionDuration\": 7200,"),
+        "{out}"
+    );
     assert!(err.contains("1 file"), "{err}");
     assert_eq!(std::fs::read_to_string(&flows).unwrap(), edited);
 
@@ -270,7 +303,11 @@ fn failing_build_writes_nothing() {
 fn invalid_manifest_is_exit_1_and_missing_config_exit_2() {
     let dir = temp_copy("project");
     let root = dir.path();
-    std::fs::write(root.join("modules/tables.yaml"), "module: tables\nversion: one\n").unwrap();
+    std::fs::write(
+        root.join("modules/tables.yaml"),
+        "module: tables\nversion: one\n",
+    )
+    .unwrap();
     let (code, _, err) = rolesmith(root, &["build"]);
     assert_eq!(code, 1, "{err}");
     assert!(!root.join("generated").exists());
