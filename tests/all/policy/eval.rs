@@ -62,7 +62,7 @@ fn boundary_intersects() {
             "arn:aws:connect:eu-west-2:1:instance/i",
             &[],
         ),
-        &[id.clone()],
+        std::slice::from_ref(&id),
         Some(&b),
     );
     assert_eq!(e.decision, Decision::Allowed);
