@@ -12,6 +12,13 @@ use crate::manifest::Conditions;
 /// otherwise an allow is needed in the identity policies and, when a
 /// boundary is given, in the boundary too; otherwise implicit deny.
 pub fn evaluate(req: &Request, identity: &[Policy], boundary: Option<&Policy>) -> Evaluation {
+    let refs: Vec<&Policy> = identity.iter().collect();
+    evaluate_refs(req, &refs, boundary)
+}
+
+/// [`evaluate`] over borrowed policies (callers that cache parsed documents
+/// need not copy them into one slice).
+pub fn evaluate_refs(req: &Request, identity: &[&Policy], boundary: Option<&Policy>) -> Evaluation {
     let ctx = Context::new(&req.context);
     let mut denies = Vec::new();
     let mut allows = Vec::new();

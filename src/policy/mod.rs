@@ -30,7 +30,7 @@ pub mod pattern;
 use std::collections::BTreeMap;
 
 pub use condition::{ConditionClause, Operator};
-pub use eval::{evaluate, evaluate_unknown_context};
+pub use eval::{evaluate, evaluate_refs, evaluate_unknown_context};
 
 use crate::manifest::Conditions;
 use pattern::Pattern;
