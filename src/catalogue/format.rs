@@ -16,8 +16,9 @@ pub(crate) struct ServiceEntry {
     pub name: &'static str,
     /// The section's lines after its header.
     body: &'static str,
-    /// 1-based line number of the header, for error messages.
-    line: usize,
+    /// Byte offset of the header in the catalogue text, for error messages
+    /// (line numbers are counted only when a problem is reported).
+    offset: usize,
     parsed: OnceLock<ServiceData>,
 }
 
@@ -79,7 +80,6 @@ pub(crate) fn index(text: &'static str) -> (&'static str, Vec<&'static str>, Vec
         }
     }
     let mut services = Vec::with_capacity(512);
-    let mut line_no = text[..head_end].matches('\n').count() + 1;
     let mut rest = &text[head_end..];
     while let Some(section) = rest.strip_prefix('@') {
         // A section runs up to the next header line.
@@ -91,10 +91,9 @@ pub(crate) fn index(text: &'static str) -> (&'static str, Vec<&'static str>, Vec
             prefix,
             name,
             body,
-            line: line_no,
+            offset: text.len() - section.len() - 1,
             parsed: OnceLock::new(),
         });
-        line_no += whole.matches('\n').count();
         rest = next;
     }
     // Lookups binary-search by prefix; a hand-edited file may be unsorted.
@@ -211,12 +210,17 @@ fn numbers(field: &str, sep: char, n: usize, problem: &mut dyn FnMut(usize, Stri
 /// Parses `entry` strictly, appending problems (`line N: what`) to `out`
 /// until it holds `max`: malformed lines and indexes that point nowhere.
 pub(crate) fn check(
+    text: &str,
     entry: &ServiceEntry,
     levels: &[&'static str],
     out: &mut Vec<String>,
     max: usize,
 ) {
-    let base = entry.line + 1;
+    // 1-based line number of the section's first body line.
+    let base = text
+        .get(..entry.offset)
+        .map_or(0, |t| t.matches('\n').count())
+        + 2;
     let mut problems = Vec::new();
     let d = parse_service(entry.prefix, entry.body, levels, &mut |n, what| {
         problems.push(format!("line {}: {what}", base + n));
@@ -295,5 +299,48 @@ impl ServiceData {
             resource_types,
             condition_keys,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Catalogue;
+
+    const TEXT: &str = "# test\nsource\tunit test\nlevels\tList\tRead\n\
+@svc\tService\n\
+k\tsvc:Key\n\
+t\tthing\tarn:${Partition}:svc:${Region}:${Account}:thing/${Id}\t0\n\
+Zeta\t0\t\t\n\
+alpha\t1\t0*/0\t0\n\
+Broken\t9\t\t\n\
+Bad\t1\tx\t\n\
+@aaa\tFirst\n\
+Only\t0\t\t\n";
+
+    #[test]
+    fn reads_a_small_catalogue_and_reports_its_problems() {
+        let c = Catalogue::from_text(TEXT);
+        assert_eq!(c.source(), "unit test");
+        // Unsorted sections and actions are sorted on reading.
+        assert_eq!(c.services().collect::<Vec<_>>(), ["aaa", "svc"]);
+        let names: Vec<&str> = c.matching("svc:*").into_iter().map(|a| a.name).collect();
+        assert_eq!(names, ["svc:alpha", "svc:Bad", "svc:Zeta"]);
+        let a = c.action("SVC:ALPHA");
+        let a = a.as_ref().map(|a| {
+            (
+                a.access_level,
+                a.resource_types.len(),
+                a.condition_keys.clone(),
+            )
+        });
+        assert_eq!(a, Some(("Read", 1, vec!["svc:Key"])));
+        let problems = c.problems(10);
+        assert_eq!(
+            problems,
+            [
+                "line 9: action `Broken` has an unknown access level `9`",
+                "line 10: action `Bad` has a bad resource type `x`",
+            ]
+        );
     }
 }

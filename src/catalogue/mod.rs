@@ -39,6 +39,7 @@ pub fn catalogue() -> &'static Catalogue {
 /// An IAM action catalogue: use [`catalogue()`] for the embedded one.
 #[derive(Debug)]
 pub struct Catalogue {
+    text: &'static str,
     source: &'static str,
     levels: Vec<&'static str>,
     services: Vec<ServiceEntry>,
@@ -166,6 +167,7 @@ impl Catalogue {
     pub fn from_text(text: &'static str) -> Self {
         let (source, levels, services) = format::index(text);
         Self {
+            text,
             source,
             levels,
             services,
@@ -259,17 +261,26 @@ impl Catalogue {
         if action_part.is_empty() {
             return Vec::new();
         }
-        let limit = (action_part.chars().count() / 3).max(2);
+        let typed_len = action_part.chars().count();
+        let limit = (typed_len / 3).max(2);
         let mut scored: Vec<(usize, &str)> = Vec::new();
         for e in services {
             let data = self.data(e);
             for a in &data.actions {
-                let short = a.short().to_ascii_lowercase();
-                let mut d = strsim::osa_distance(action_part, &short);
+                let short = a.short();
                 // A typed prefix of a real name (`connect:DescribeContact`) is a good hint.
-                if short.starts_with(action_part) {
-                    d = d.min(1);
-                }
+                let is_prefix = short
+                    .as_bytes()
+                    .get(..action_part.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(action_part.as_bytes()));
+                let d = if is_prefix {
+                    usize::from(short.len() != action_part.len())
+                } else if short.chars().count().abs_diff(typed_len) > limit {
+                    // The edit distance is at least the difference in length.
+                    continue;
+                } else {
+                    strsim::osa_distance(action_part, &short.to_ascii_lowercase())
+                };
                 if d <= limit {
                     scored.push((d, &a.name));
                 }
@@ -332,7 +343,7 @@ impl Catalogue {
     pub fn problems(&self, max: usize) -> Vec<String> {
         let mut out = Vec::new();
         for e in &self.services {
-            format::check(e, &self.levels, &mut out, max);
+            format::check(self.text, e, &self.levels, &mut out, max);
             if out.len() >= max {
                 break;
             }
