@@ -33,9 +33,49 @@ pub trait Lookup {
     fn fits(&self, format: &str, resource: &str) -> bool;
 }
 
-/// The catalogue in use, when this build has one.
+/// The embedded IAM catalogue, seen through [`Lookup`].
+struct Real;
+
+fn info(a: &crate::catalogue::Action<'_>) -> ActionInfo {
+    let mut arn_formats: Vec<String> = Vec::new();
+    for t in &a.resource_types {
+        for f in &t.arn_formats {
+            if !arn_formats.iter().any(|x| x == f) {
+                arn_formats.push((*f).to_owned());
+            }
+        }
+    }
+    ActionInfo {
+        name: a.name.to_owned(),
+        arn_formats,
+    }
+}
+
+impl Lookup for Real {
+    fn action(&self, name: &str) -> Option<ActionInfo> {
+        crate::catalogue::catalogue().action(name).map(|a| info(&a))
+    }
+    fn matching(&self, pattern: &str) -> Vec<ActionInfo> {
+        crate::catalogue::catalogue()
+            .matching(pattern)
+            .iter()
+            .map(info)
+            .collect()
+    }
+    fn suggest(&self, name: &str, n: usize) -> Vec<String> {
+        crate::catalogue::catalogue().suggest(name, n)
+    }
+    fn has_service(&self, prefix: &str) -> bool {
+        crate::catalogue::catalogue().has_service(prefix)
+    }
+    fn fits(&self, format: &str, resource: &str) -> bool {
+        crate::catalogue::arn::fits(format, resource)
+    }
+}
+
+/// The catalogue in use.
 fn lookup() -> Option<&'static dyn Lookup> {
-    None
+    Some(&Real)
 }
 
 /// Checks a feature's actions and explicit resources against the catalogue.
