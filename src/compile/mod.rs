@@ -28,8 +28,8 @@ use crate::manifest::{Conditions, Config, Module, Project};
 pub const GENERATED_DIR: &str = "generated";
 
 /// Maximum length budgeted for a module parameter.
-fn max_length(_p: &crate::manifest::Parameter) -> u32 {
-    128
+fn max_length(p: &crate::manifest::Parameter) -> u32 {
+    p.max_length
 }
 
 /// One permission statement: the actions a feature needs on some resources.
