@@ -2,3 +2,5 @@
 //! One module per area; fixtures live under `tests/fixtures/<area>/`.
 mod manifest;
 mod policy;
+
+mod catalogue;
