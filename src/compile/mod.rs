@@ -384,5 +384,24 @@ pub fn outputs_with(
     Ok(files)
 }
 
+/// Compiles one module against the embedded IAM catalogue.
+pub fn compile_module(
+    config: &Config,
+    module: &Module,
+) -> Result<CompiledModule, Vec<CompileError>> {
+    compile_module_with(crate::catalogue::catalogue(), config, module)
+}
+
+/// Compiles every module of a project against the embedded IAM catalogue.
+pub fn compile_project(project: &Project) -> Result<Vec<CompiledModule>, Vec<CompileError>> {
+    compile_project_with(crate::catalogue::catalogue(), project)
+}
+
+/// Every file `build` writes (paths relative to the project root), from the
+/// embedded IAM catalogue; see [`outputs_with`].
+pub fn outputs(project: &Project) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
+    outputs_with(crate::catalogue::catalogue(), project)
+}
+
 #[cfg(test)]
 mod tests;
