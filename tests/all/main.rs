@@ -4,3 +4,4 @@ mod manifest;
 mod policy;
 
 mod catalogue;
+mod compile;
