@@ -29,16 +29,9 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
     let project = match manifest::load_project(&g.config) {
         Ok(p) => p,
         Err(diags) => {
-            for p in diags.iter() {
-                super::eprint_diagnostic(p.clone());
-            }
+            super::validate::eprint_problems(&diags);
             super::eprint_error(format!("build failed: {diags}; nothing was written"));
-            let unreadable = diags.iter().any(|p| p.code == "manifest::unreadable");
-            return if unreadable {
-                Exit::Failure
-            } else {
-                Exit::Problems
-            };
+            return super::validate::exit_for(&diags);
         }
     };
     let files = match compile::outputs(&project) {
@@ -56,6 +49,9 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
         }
     };
     let root = g.root();
+    for note in strays(&root, &project) {
+        eprint_warning(&note);
+    }
     if a.check {
         return check(&root, &files);
     }
@@ -78,6 +74,55 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
             Exit::Failure
         }
     }
+}
+
+/// Prints a one-line warning to stderr (does not change the exit code).
+fn eprint_warning(msg: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "warning: {msg}");
+}
+
+/// Folders under `generated/` that no manifest explains: a module folder
+/// without a manifest (renamed or retired module), or a version folder newer
+/// than the manifest's version (version lowered by mistake). Older version
+/// folders are expected: released versions stay after a bump. These are
+/// notes, not failures: `build` never deletes, and a retired module's
+/// templates may still be deployed by customers.
+fn strays(root: &Path, project: &manifest::Project) -> Vec<String> {
+    let mut notes = Vec::new();
+    let Ok(entries) = std::fs::read_dir(root.join("generated")) else {
+        return notes;
+    };
+    let mut dirs: Vec<(String, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .collect();
+    dirs.sort();
+    for (name, path) in dirs {
+        let Some(m) = project.modules.iter().find(|m| m.id == name) else {
+            notes.push(format!(
+                "`generated/{name}/` has no manifest `modules/{name}.yaml`; delete the folder if the module is retired (build never deletes)"
+            ));
+            continue;
+        };
+        let Ok(versions) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        let mut newer: Vec<String> = versions
+            .filter_map(Result::ok)
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .filter(|v| semver::Version::parse(v).is_ok_and(|v| v > m.version))
+            .collect();
+        newer.sort();
+        for v in newer {
+            notes.push(format!(
+                "`generated/{name}/{v}/` is newer than the manifest's version `{}`; raise `version` in `modules/{name}.yaml` or delete the folder",
+                m.version
+            ));
+        }
+    }
+    notes
 }
 
 /// Prints a unified diff (current file -> what `build` would write) for

@@ -1,7 +1,7 @@
 //! `rolesmith validate`: loads the config and every manifest, reports every
 //! problem at once (stderr, or stdout as JSON) and writes nothing.
 use super::{Exit, Format, Global};
-use crate::manifest::{self, Project};
+use crate::manifest::{self, Diagnostics, Project};
 use clap::Args;
 
 /// Arguments of `validate`.
@@ -12,7 +12,7 @@ pub struct ValidateArgs {
     pub format: Format,
 }
 
-/// Runs `validate`: 0 valid, 1 problems found, 2 config unreadable.
+/// Runs `validate`: 0 valid, 1 problems found, 2 config or a manifest unreadable.
 pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
     if let Err(e) = std::fs::metadata(&g.config).and_then(|m| {
         if m.is_file() {
@@ -47,9 +47,7 @@ pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
         Err(diags) => {
             match a.format {
                 Format::Text => {
-                    for p in diags.iter() {
-                        super::eprint_diagnostic(p.clone());
-                    }
+                    eprint_problems(&diags);
                     super::eprint_error(format!("validation failed: {diags}"));
                 }
                 Format::Json => super::print_out(&format!(
@@ -57,8 +55,35 @@ pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
                     serde_json::json!({"valid": false, "problems": diags.problems})
                 )),
             }
-            Exit::Problems
+            exit_for(&diags)
         }
+    }
+}
+
+/// How many problems text output renders: past that a screenful of
+/// snippets helps nobody (and rendering each one rescans its file).
+pub(super) const SHOWN_PROBLEMS: usize = 50;
+
+/// Renders the first [`SHOWN_PROBLEMS`] problems to stderr and counts the rest.
+pub(super) fn eprint_problems(diags: &Diagnostics) {
+    for p in diags.iter().take(SHOWN_PROBLEMS) {
+        super::eprint_diagnostic(p.clone());
+    }
+    if diags.len() > SHOWN_PROBLEMS {
+        super::eprint_error(format!(
+            "{} more problems not shown; `rolesmith validate --format json` lists them all",
+            diags.len() - SHOWN_PROBLEMS
+        ));
+    }
+}
+
+/// 2 when a file could not be read at all (the tool could not do its job),
+/// else 1: the same rule for `validate` and `build`.
+pub(super) fn exit_for(diags: &Diagnostics) -> Exit {
+    if diags.iter().any(|p| p.code == "manifest::unreadable") {
+        Exit::Failure
+    } else {
+        Exit::Problems
     }
 }
 

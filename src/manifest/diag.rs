@@ -21,20 +21,42 @@ pub struct SourceFile {
     pub name: PathBuf,
     /// The file's text.
     pub text: Arc<String>,
+    /// Byte offset of the start of every line, so a problem's line is a
+    /// binary search: a file with thousands of problems stays linear.
+    line_starts: Arc<Vec<usize>>,
 }
 
 impl SourceFile {
     /// A source named `name` (relative to the project root) holding `text`.
     pub fn new(name: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+        let text: String = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
         Self {
             name: name.into(),
-            text: Arc::new(text.into()),
+            text: Arc::new(text),
+            line_starts: Arc::new(line_starts),
         }
     }
 
     /// 1-based line of a span's start.
     pub fn line_of(&self, span: Span) -> usize {
-        line_col(&self.text, span.offset).0
+        self.line_col(span.offset).0
+    }
+
+    /// 1-based line and (character) column of a byte offset.
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let text = self.text.as_str();
+        let mut off = offset.min(text.len());
+        while !text.is_char_boundary(off) {
+            off -= 1;
+        }
+        // Index of the last line start <= off.
+        let idx = self.line_starts.partition_point(|&s| s <= off).max(1) - 1;
+        let start = self.line_starts.get(idx).copied().unwrap_or(0).min(off);
+        let column = text.get(start..off).map_or(0, |t| t.chars().count()) + 1;
+        (idx + 1, column)
     }
 
     /// A problem at `span` of this file.
@@ -50,7 +72,7 @@ impl SourceFile {
             Some(s) => {
                 let offset = s.offset.min(self.text.len());
                 let len = s.len.min(self.text.len() - offset);
-                let (line, column) = line_col(&self.text, offset);
+                let (line, column) = self.line_col(offset);
                 (line, column, Some(SourceSpan::new(offset.into(), len)))
             }
             None => (0, 0, None),
@@ -75,19 +97,6 @@ fn display_path(p: &Path) -> String {
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-/// 1-based line and (character) column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let mut off = offset.min(text.len());
-    while !text.is_char_boundary(off) {
-        off -= 1;
-    }
-    let before = &text[..off];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
 }
 
 /// A problem in the config or a manifest, with its location.
@@ -215,5 +224,25 @@ impl<'a> IntoIterator for &'a Diagnostics {
     type IntoIter = std::slice::Iter<'a, Problem>;
     fn into_iter(self) -> Self::IntoIter {
         self.problems.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_from_the_index() {
+        let f = SourceFile::new("x.yaml", "ab\ncé\n\nd");
+        assert_eq!(f.line_col(0), (1, 1));
+        assert_eq!(f.line_col(2), (1, 3));
+        assert_eq!(f.line_col(3), (2, 1));
+        // `é` is two bytes: the column counts characters.
+        assert_eq!(f.line_col(6), (2, 3));
+        assert_eq!(f.line_col(7), (3, 1));
+        assert_eq!(f.line_col(8), (4, 1));
+        assert_eq!(f.line_col(99), (4, 2));
+        // Inside a multi-byte character: its start.
+        assert_eq!(f.line_col(5), (2, 2));
     }
 }

@@ -174,23 +174,36 @@ fn finish<T>(problems: Vec<Problem>, value: Option<T>) -> Result<T, Diagnostics>
 /// Reads a file as UTF-8; a problem (without location) otherwise.
 fn read_source(path: &Path, name: &Path, problems: &mut Vec<Problem>) -> Option<SourceFile> {
     match std::fs::read(path) {
-        Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => Some(SourceFile::new(name, text)),
-            Err(e) => {
-                problems.push(SourceFile::new(name, "").problem(
-                    None,
+        Ok(bytes) => {
+            match String::from_utf8(bytes) {
+                Ok(text) => Some(SourceFile::new(name, text)),
+                Err(e) => {
+                    // Point at the first bad byte: the lossy text is identical up
+                    // to it, so its offset gives the line and column.
+                    let at = e.utf8_error().valid_up_to();
+                    let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    let src = SourceFile::new(name, lossy);
+                    problems.push(src.problem(
+                    Some(yaml::Span {
+                        offset: at,
+                        len: '\u{FFFD}'.len_utf8(),
+                    }),
                     "manifest::encoding",
                     format!(
-                        "`{}` is not UTF-8 text (byte {})",
+                        "`{}` is not UTF-8 text: invalid byte 0x{:02x} at byte offset {at}",
                         name.display(),
-                        e.utf8_error().valid_up_to()
+                        e.as_bytes().get(at).copied().unwrap_or(0)
                     ),
-                    "",
-                    Some("save the file as UTF-8".to_owned()),
+                    "not UTF-8",
+                    Some(
+                        "save the file as UTF-8 (a manifest is YAML text, not a binary file)"
+                            .to_owned(),
+                    ),
                 ));
-                None
+                    None
+                }
             }
-        },
+        }
         Err(e) => {
             problems.push(SourceFile::new(name, "").problem(
                 None,
@@ -212,9 +225,9 @@ fn parse_yaml(src: &SourceFile, problems: &mut Vec<Problem>) -> Option<yaml::Nod
             problems.push(src.problem(
                 e.span,
                 "manifest::yaml_syntax",
-                format!("invalid YAML: {}", e.message),
+                e.message,
                 "here",
-                Some("fix the YAML syntax (indentation, quotes, `:` after keys)".to_owned()),
+                Some(e.help),
             ));
             None
         }

@@ -180,7 +180,18 @@ fn version(cx: &mut Ctx<'_>, n: &Node) -> Option<semver::Version> {
                 "manifest::version",
                 format!("version `{text}` is not MAJOR.MINOR.PATCH: {e}"),
                 "invalid version",
-                Some("write three numbers without leading zeros, e.g. `1.2.0`".to_owned()),
+                // `v1.2.0` is how git tags spell versions: say exactly what to change.
+                Some(
+                    match text
+                        .strip_prefix(['v', 'V'])
+                        .filter(|rest| semver::Version::parse(rest).is_ok())
+                    {
+                        Some(rest) => format!("drop the leading `v`: `version: {rest}`"),
+                        None => {
+                            "write three numbers without leading zeros, e.g. `1.2.0`".to_owned()
+                        }
+                    },
+                ),
             );
             None
         }

@@ -68,8 +68,10 @@ impl Value {
 /// A YAML syntax error with its location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
-    /// What the parser said.
+    /// What the parser said, in words a manifest author knows.
     pub message: String,
+    /// What to do about it.
+    pub help: String,
     /// Where (byte offset), when known.
     pub span: Option<Span>,
 }
@@ -94,11 +96,66 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
                 .location()
                 .and_then(|l| span_of(&l, text))
                 .or_else(|| Some(Span::default()));
-            Err(SyntaxError {
-                message: clean_message(&e.to_string()),
-                span,
-            })
+            Err(explain(clean_message(&e.to_string()), span, text))
         }
+    }
+}
+
+/// Turns the parser's wording into what a manifest author can act on: the
+/// parser's limits and API names mean nothing to them, and a tab is reported
+/// where the scanner noticed it, not where it is.
+fn explain(message: String, span: Option<Span>, text: &str) -> SyntaxError {
+    const GENERIC: &str = "fix the YAML syntax (indentation, quotes, `:` after keys)";
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("multiple yaml documents") {
+        return SyntaxError {
+            message: "the file holds more than one YAML document (a second `---`)".to_owned(),
+            help: "keep one module per file: remove the `---` line and what follows it, or move that part to its own file".to_owned(),
+            span,
+        };
+    }
+    if lower.contains("budget breached") || lower.contains("recursion limit") {
+        let what = if lower.contains("depth") || lower.contains("recursion") {
+            "nested too deeply"
+        } else {
+            "too large once its aliases are expanded"
+        };
+        return SyntaxError {
+            message: format!("the YAML is {what} to be a manifest"),
+            help: "a manifest is a short mapping of keys and lists: look for an alias (`*name`) repeated many times or brackets that never close".to_owned(),
+            span,
+        };
+    }
+    if message.contains("\\u{0}") {
+        return SyntaxError {
+            message: "a NUL byte: the file is binary or was damaged when it was copied".to_owned(),
+            help: "save the manifest again as plain UTF-8 text".to_owned(),
+            span,
+        };
+    }
+    if lower.contains("tab") {
+        // The first tab in indentation at or after where the scanner stopped
+        // (YAML forbids tabs in indentation).
+        let at = span.map_or(0, |s| s.offset).min(text.len());
+        let from = text
+            .get(..at)
+            .and_then(|t| t.rfind('\n'))
+            .map_or(0, |i| i + 1);
+        let tab = text
+            .get(from..)
+            .and_then(|rest| rest.find('\t'))
+            .map(|i| from + i)
+            .or_else(|| text.find('\t'));
+        return SyntaxError {
+            message: "a tab character where YAML expects spaces".to_owned(),
+            help: "indent with spaces only; YAML does not allow tabs in indentation".to_owned(),
+            span: tab.map(|offset| Span { offset, len: 1 }).or(span),
+        };
+    }
+    SyntaxError {
+        message: format!("invalid YAML: {message}"),
+        help: GENERIC.to_owned(),
+        span,
     }
 }
 

@@ -3,5 +3,6 @@
 mod manifest;
 mod policy;
 
+mod acceptance;
 mod catalogue;
 mod compile;
