@@ -310,15 +310,14 @@ struct Expect {
     expect: String,
 }
 
-/// Judges one built project; returns the failures (empty = accepted) and
-/// the number of evaluations done.
+/// Judges the built project in `root` (manifests and `generated/`);
+/// returns the failures (empty = accepted) and the number of checks done.
 fn judge(
-    src: &Path,
+    root: &Path,
     extras: &Path,
     given: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> (Vec<String>, usize) {
-    let built = build_copy(src);
-    let project: Project = manifest::load_project(&built.path().join("rolesmith.yaml")).unwrap();
+    let project: Project = manifest::load_project(&root.join("rolesmith.yaml")).unwrap();
     let cfg = &project.config;
     let mut fails = Vec::new();
     let mut n = 0usize;
@@ -326,7 +325,7 @@ fn judge(
     for m in &project.modules {
         let empty = BTreeMap::new();
         let vals = values(m, given.get(&m.id).unwrap_or(&empty));
-        let s = load_stack(built.path(), m, &vals);
+        let s = load_stack(root, m, &vals);
         let what = s.what.clone();
         let mut check = |ok: bool, msg: String| {
             n += 1;
@@ -716,7 +715,8 @@ fn given_values(src: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
 /// Builds the project at `src` and judges it, with `values.json` and
 /// `expect.jsonl` from `extras`.
 fn accept(src: &Path, extras: &Path) {
-    let (fails, n) = judge(src, extras, &given_values(extras));
+    let built = build_copy(src);
+    let (fails, n) = judge(built.path(), extras, &given_values(extras));
     assert!(n > 100, "{}: only {n} checks ran", src.display());
     assert!(
         fails.is_empty(),
@@ -895,4 +895,144 @@ fn bad_inputs() {
             insta::assert_snapshot!("bad_input", format!("exit: {code}\n{shown}"));
         });
     });
+}
+
+/// The judge is not vacuous: templates tampered with the way a careless
+/// generator could get them wrong are rejected, each for its reason.
+#[test]
+fn tampered_templates_are_rejected() {
+    let src = fixtures().join("secure-ops");
+    let given = given_values(&src);
+    let cases: &[(&str, &str, &str)] = &[
+        // (module, what to replace in template.json, replacement) -> expected failure text
+        (
+            "queue-worker",
+            "\"sqs:ReceiveMessage\"",
+            "\"sqs:ReceiveMessage\", \"sqs:PurgeQueue\"",
+        ),
+        (
+            "queue-worker",
+            "${AWS::AccountId}:${QueueName}",
+            "*:${QueueName}",
+        ),
+        ("queue-worker", "\"Bool\"", "\"BoolIfExists\""),
+        (
+            "secrets-reader",
+            "\"sts:ExternalId\"",
+            "\"sts:externalid-typo\"",
+        ),
+        ("secrets-reader", "role/SecureOpsBroker", "root"),
+        ("log-reader", "log-group:/secureops/*\"", "log-group:*\""),
+        (
+            "log-reader",
+            "\"logs:GetLogEvents\"",
+            "\"logs:GetLogEvents\", \"logs:Get*\"",
+        ),
+        ("log-reader", "policy/secops.log-reader-1", "policy/*"),
+    ];
+    for (module, from, to) in cases {
+        let built = build_copy(&src);
+        let dir = built.path().join("generated").join(module);
+        let version = std::fs::read_dir(&dir)
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let path = version.join("template.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains(from),
+            "{module}: `{from}` not in the template"
+        );
+        std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+        let (fails, _) = judge(built.path(), &src, &given);
+        assert!(
+            !fails.is_empty(),
+            "{module}: replacing `{from}` with `{to}` went unnoticed"
+        );
+    }
+}
+
+/// `build --check` as a user meets it: from another working directory with
+/// `--config`, up to date is exit 0; a hand-edited and a deleted template
+/// give exit 1 with a unified diff naming both; stray folders under
+/// `generated/` (a retired module, a version newer than the manifest) are
+/// warnings that do not fail the check, while older versions are expected
+/// (released versions stay after a bump) and not mentioned.
+#[test]
+fn build_check_from_a_users_angle() {
+    let built = build_copy(&fixtures().join("secure-ops"));
+    let root = built.path();
+    let check = || {
+        rolesmith()
+            .current_dir(std::env::temp_dir())
+            .args(["build", "--check", "--config"])
+            .arg(root.join("rolesmith.yaml"))
+            .output()
+            .unwrap()
+    };
+    let ok = check();
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).starts_with("up to date: 3 files"));
+
+    let generated = root.join("generated");
+    std::fs::create_dir_all(generated.join("log-reader/0.9.0")).unwrap();
+    std::fs::create_dir_all(generated.join("log-reader/7.0.0")).unwrap();
+    std::fs::create_dir_all(generated.join("retired/1.0.0")).unwrap();
+    let ok = check();
+    assert_eq!(ok.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&ok.stderr);
+    assert!(
+        err.contains("warning: `generated/log-reader/7.0.0/` is newer"),
+        "{err}"
+    );
+    assert!(
+        err.contains("warning: `generated/retired/` has no manifest"),
+        "{err}"
+    );
+    assert!(!err.contains("0.9.0"), "{err}");
+
+    let t = generated.join("log-reader/1.0.0/template.json");
+    let text = std::fs::read_to_string(&t).unwrap();
+    std::fs::write(
+        &t,
+        text.replace(
+            "\"MaxSessionDuration\": 3600",
+            "\"MaxSessionDuration\": 43200",
+        ),
+    )
+    .unwrap();
+    std::fs::remove_file(generated.join("queue-worker/1.2.0/template.json")).unwrap();
+    let stale = check();
+    assert_eq!(stale.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&stale.stdout);
+    assert!(
+        out.contains("--- a/generated/log-reader/1.0.0/template.json"),
+        "{out}"
+    );
+    assert!(
+        out.contains("-        \"MaxSessionDuration\": 43200,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+        \"MaxSessionDuration\": 3600,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("--- /dev/null\n+++ b/generated/queue-worker/1.2.0/template.json"),
+        "{out}"
+    );
+    let err = String::from_utf8_lossy(&stale.stderr);
+    assert!(
+        err.contains("2 files differ") && err.contains("run `rolesmith build`"),
+        "{err}"
+    );
+    // --check wrote nothing.
+    assert!(!generated.join("queue-worker/1.2.0/template.json").exists());
 }
