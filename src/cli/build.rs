@@ -11,7 +11,9 @@ use crate::{compile, fsutil, manifest};
 /// Arguments of `build`.
 #[derive(Debug, Args)]
 pub struct BuildArgs {
-    /// Write nothing; exit 1 with a diff when `generated/` is stale.
+    /// Write nothing; exit 1 with a diff when `generated/` is stale. Older
+    /// version folders are expected; a folder of a module without a manifest,
+    /// or of a version newer than the manifest's, is a warning only.
     #[arg(long)]
     pub check: bool,
 }
@@ -59,6 +61,16 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
         .iter()
         .map(|(p, b)| (root.join(p), b.clone()))
         .collect();
+    // Folders the write may create: removed again if it fails, so a failed
+    // build leaves `generated/` as it was (not even empty folders).
+    let mut new_dirs: Vec<PathBuf> = absolute
+        .iter()
+        .flat_map(|(p, _)| p.ancestors().skip(1))
+        .filter(|d| d.starts_with(&root) && *d != root.as_path() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
+    new_dirs.sort();
+    new_dirs.dedup();
     match fsutil::write_all_atomic(&absolute) {
         Ok(changed) => {
             let modules = project.modules.len();
@@ -71,6 +83,10 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
         }
         Err(e) => {
             super::eprint_diagnostic(e);
+            // Deepest first; `remove_dir` leaves any folder that is not empty.
+            for d in new_dirs.iter().rev() {
+                let _ = std::fs::remove_dir(d);
+            }
             Exit::Failure
         }
     }

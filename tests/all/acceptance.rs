@@ -1036,3 +1036,35 @@ fn build_check_from_a_users_angle() {
     // --check wrote nothing.
     assert!(!generated.join("queue-worker/1.2.0/template.json").exists());
 }
+
+/// A write that fails part-way (a file where a version folder should be)
+/// exits 2 and leaves `generated/` exactly as it was: no file written and no
+/// empty folder created for the other modules.
+#[test]
+fn failed_write_leaves_generated_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = fixtures().join("data-platform");
+    std::fs::copy(
+        good.join("rolesmith.yaml"),
+        dir.path().join("rolesmith.yaml"),
+    )
+    .unwrap();
+    copy_tree(&good.join("modules"), &dir.path().join("modules"));
+    let blocker = dir.path().join("generated/s3-exports/2.0.1");
+    std::fs::create_dir_all(blocker.parent().unwrap()).unwrap();
+    std::fs::write(&blocker, "in the way").unwrap();
+    let before = tree(&dir.path().join("generated"));
+    let out = rolesmith()
+        .current_dir(dir.path())
+        .arg("build")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    assert_eq!(before, tree(&dir.path().join("generated")));
+}
