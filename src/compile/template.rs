@@ -225,14 +225,21 @@ pub fn template(p: &Parts<'_>) -> Value {
         );
     }
 
-    let description: String = format!(
+    // CloudFormation limits the template description to 1024 *bytes*, so a
+    // description in another script must be cut at a character boundary
+    // within that, not after 1024 characters.
+    let mut description = format!(
         "{vendor}: {} (rolesmith module {} {version})",
         module.description.trim().trim_end_matches('.'),
         module.id
-    )
-    .chars()
-    .take(1024)
-    .collect();
+    );
+    if description.len() > 1024 {
+        let mut end = 1024;
+        while !description.is_char_boundary(end) {
+            end -= 1;
+        }
+        description.truncate(end);
+    }
 
     let mut t = Map::new();
     t.insert("AWSTemplateFormatVersion".into(), "2010-09-09".into());

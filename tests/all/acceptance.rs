@@ -1068,3 +1068,26 @@ fn failed_write_leaves_generated_as_it_was() {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
     assert_eq!(before, tree(&dir.path().join("generated")));
 }
+
+/// Regression: a long description in a non-Latin script gave a template
+/// `Description` of 1024 characters but more than 1024 bytes, which
+/// CloudFormation rejects (its limit is in bytes).
+#[test]
+fn template_description_fits_in_1024_bytes() {
+    let config = std::fs::read_to_string(fixtures().join("data-platform/rolesmith.yaml")).unwrap();
+    let manifest = format!(
+        "module: long\nversion: 1.0.0\ndescription: '{}'\nfeatures:\n  - id: list\n    description: x\n    actions: [dynamodb:ListTables]\n",
+        "導出データ".repeat(300)
+    );
+    let project = manifest::load_project_str(
+        Path::new("."),
+        &config,
+        &[(PathBuf::from("modules/long.yaml"), manifest)],
+    )
+    .unwrap();
+    let c = rolesmith::compile::compile_module(&project.config, &project.modules[0]).unwrap();
+    let t: Value = serde_json::from_slice(&c.template_bytes()).unwrap();
+    let d = t["Description"].as_str().unwrap();
+    assert!(d.len() <= 1024, "{} bytes", d.len());
+    assert!(d.len() > 1000, "cut too short: {} bytes", d.len());
+}
