@@ -193,6 +193,10 @@ pub enum CompileError {
         /// Feature of the first statement past the limit.
         feature: String,
     },
+    /// A review document could not be rendered (a defect in rolesmith).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Review(#[from] crate::review::ReviewError),
     /// The trust policy exceeds its quota.
     #[error(
         "module `{module}`: the trust policy needs {size} characters with the external id at its maximum length, more than the {limit} IAM allows"
@@ -375,13 +379,18 @@ pub fn outputs_with(
     project: &Project,
 ) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
     let compiled = compile_project_with(lookup, project)?;
+    Ok(template_files(&compiled))
+}
+
+/// Template files of compiled modules, paths relative to the project root, sorted.
+fn template_files(compiled: &[CompiledModule]) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = compiled
         .iter()
         .flat_map(|c| c.files())
         .map(|(p, b)| (PathBuf::from(GENERATED_DIR).join(p), b))
         .collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
+    files
 }
 
 /// Compiles one module against the embedded IAM catalogue.
@@ -400,7 +409,15 @@ pub fn compile_project(project: &Project) -> Result<Vec<CompiledModule>, Vec<Com
 /// Every file `build` writes (paths relative to the project root), from the
 /// embedded IAM catalogue; see [`outputs_with`].
 pub fn outputs(project: &Project) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
-    outputs_with(crate::catalogue::catalogue(), project)
+    let catalogue = crate::catalogue::catalogue();
+    let compiled = compile_project_with(catalogue, project)?;
+    let mut files = template_files(&compiled);
+    // Review documents come from the same compiled modules as the templates.
+    files.extend(
+        crate::review::build_files(catalogue, project, &compiled).map_err(|e| vec![e.into()])?,
+    );
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -23,3 +23,31 @@ pub trait ReviewLookup {
     /// Full name of a service prefix (`connect` -> `Amazon Connect`).
     fn service_name(&self, prefix: &str) -> Option<String>;
 }
+
+impl ReviewLookup for crate::catalogue::Catalogue {
+    fn access_level(&self, action: &str) -> Option<String> {
+        self.action(action).map(|a| a.access_level.to_string())
+    }
+    fn resource_types(&self, action: &str) -> Vec<ResourceType> {
+        self.action(action)
+            .map(|a| {
+                a.resource_types
+                    .iter()
+                    .map(|t| ResourceType {
+                        name: t.name.to_string(),
+                        arn_formats: t.arn_formats.iter().map(|f| f.to_string()).collect(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    fn matching(&self, pattern: &str) -> Vec<String> {
+        crate::catalogue::Catalogue::matching(self, pattern)
+            .into_iter()
+            .map(|a| a.name.to_string())
+            .collect()
+    }
+    fn service_name(&self, prefix: &str) -> Option<String> {
+        crate::catalogue::Catalogue::service_name(self, prefix).map(str::to_string)
+    }
+}

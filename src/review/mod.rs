@@ -20,8 +20,8 @@ use std::path::PathBuf;
 
 pub use lookup::{ResourceType, ReviewLookup};
 pub use model::{
-    ActionDoc, Attention, Changes, Deploy, DeployParam, FeatureDoc, IndexEntry, IndexModule,
-    Notice, ParamDoc, Permission, ResourceDoc, Review, StatementDoc, Trust,
+    ActionDoc, Attention, Changes, Counts, Deploy, DeployParam, FeatureDoc, IndexEntry,
+    IndexModule, Notice, ParamDoc, Permission, ResourceDoc, Review, StatementDoc, Trust,
 };
 pub use render::{render_html, render_index_html, render_index_md, render_markdown};
 
@@ -84,7 +84,7 @@ pub struct Settings {
 
 /// Why a review document could not be rendered (a template defect, never
 /// the user's input).
-#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum ReviewError {
     /// A minijinja template failed.
     #[error("review template `{template}` failed: {message}")]
@@ -165,4 +165,25 @@ pub fn files(
     ));
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// The review files `build` writes for `compiled` (see [`files`]), with
+/// the project's settings and no release history.
+pub fn build_files(
+    lookup: &dyn ReviewLookup,
+    project: &Project,
+    compiled: &[CompiledModule],
+) -> Result<Vec<(PathBuf, Vec<u8>)>, ReviewError> {
+    files(
+        lookup,
+        project,
+        compiled,
+        &BTreeMap::new(),
+        &settings(project),
+    )
+}
+
+/// Document settings from the project config.
+pub fn settings(_project: &Project) -> Settings {
+    Settings::default()
 }

@@ -48,6 +48,23 @@ pub struct Review {
     pub manifest_digest: String,
     /// Some resource ARN uses the stack's region.
     pub uses_region: bool,
+    /// Counts for the summary.
+    pub counts: Counts,
+}
+
+/// Counts shown at the top of a review.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Distinct actions (or patterns) granted to features.
+    pub feature_actions: usize,
+    /// Features.
+    pub features: usize,
+    /// Distinct actions of the self-audit.
+    pub self_audit_actions: usize,
+    /// Distinct write or permissions-management actions.
+    pub write_or_permissions: usize,
+    /// Distinct actions granted on `*`.
+    pub on_star: usize,
 }
 
 /// The trust relationship.
@@ -428,7 +445,11 @@ fn trust(project: &Project, compiled: &CompiledModule) -> Trust {
 }
 
 fn parameters(compiled: &CompiledModule) -> Vec<ParamDoc> {
-    let Some(params) = compiled.template.get("Parameters").and_then(Value::as_object) else {
+    let Some(params) = compiled
+        .template
+        .get("Parameters")
+        .and_then(Value::as_object)
+    else {
         return Vec::new();
     };
     params
@@ -620,7 +641,9 @@ pub fn build(
             let f = module.features.iter().find(|f| &f.id == id);
             FeatureDoc {
                 id: id.clone(),
-                description: f.map(|f| f.description.trim().to_string()).unwrap_or_default(),
+                description: f
+                    .map(|f| f.description.trim().to_string())
+                    .unwrap_or_default(),
                 added_in: added_in(id),
                 wildcard_reason: f.and_then(|f| f.wildcard_reason.clone()),
                 statements: compiled
@@ -674,7 +697,24 @@ pub fn build(
         .all_grants()
         .flat_map(|g| g.resources.iter())
         .any(|r| r.contains("${AWS::Region}"));
+    let distinct = |it: &mut dyn Iterator<Item = &String>| it.collect::<BTreeSet<_>>().len();
+    let counts = Counts {
+        feature_actions: distinct(&mut compiled.grants.iter().flat_map(|g| g.actions.iter())),
+        features: features.len(),
+        self_audit_actions: distinct(
+            &mut compiled.self_audit.iter().flat_map(|g| g.actions.iter()),
+        ),
+        write_or_permissions: distinct(
+            &mut attention
+                .write
+                .iter()
+                .chain(attention.permissions_management.iter())
+                .map(|n| &n.action),
+        ),
+        on_star: distinct(&mut attention.on_star.iter().map(|n| &n.action)),
+    };
     Review {
+        counts,
         vendor: project.config.vendor.name.clone(),
         module: compiled.module.clone(),
         version: current.clone(),

@@ -181,6 +181,39 @@ fn qualifier(noun: &str, v: &str) -> String {
     }
 }
 
+/// `AWS Identity and Access Management (IAM)` -> `AWS IAM`: the short
+/// name when the catalogue gives one in parentheses.
+fn short_service(name: &str) -> String {
+    match (name.split_once(' '), name.rsplit_once(" (")) {
+        (Some((brand, _)), Some((_, short))) if short.ends_with(')') => {
+            format!("{brand} {}", short.trim_end_matches(')'))
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// The service part of an ARN, not counting `:` inside `${...}`.
+fn arn_service(resource: &str) -> &str {
+    let mut depth = 0usize;
+    let mut field = 0;
+    let mut start = 0;
+    for (i, c) in resource.char_indices() {
+        match c {
+            '{' if resource[..i].ends_with('$') => depth += 1,
+            '}' if depth > 0 => depth -= 1,
+            ':' if depth == 0 => {
+                if field == 2 {
+                    return &resource[start..i];
+                }
+                field += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if field == 2 { &resource[start..] } else { "" }
+}
+
 /// Plain words for one granted resource (an `Fn::Sub` string): which
 /// resources of which service, using the resource types of the grant's
 /// actions to name them. Falls back to the ARN itself.
@@ -197,8 +230,10 @@ pub fn resource(
             .iter()
             .find_map(|f| align(f, resource).map(|b| (t, b)))
     });
-    let service = resource.split(':').nth(2).unwrap_or_default();
-    let service = service_name(service).unwrap_or_else(|| format!("`{service}`"));
+    let service = arn_service(resource);
+    let service = service_name(service)
+        .map(|n| short_service(&n))
+        .unwrap_or_else(|| format!("`{service}`"));
     let Some((ty, bindings)) = fitting else {
         return format!("{service} resources matching `{resource}`");
     };
@@ -249,11 +284,10 @@ pub fn resource(
     for q in qualifiers.iter() {
         out.push(' ');
         if first && subject_at > 0 && !managed {
-            out.push_str(&q.replacen("of the ", &format!("of the {service} "), 1).replacen(
-                "of any ",
-                &format!("of any {service} "),
-                1,
-            ));
+            out.push_str(
+                &q.replacen("of the ", &format!("of the {service} "), 1)
+                    .replacen("of any ", &format!("of any {service} "), 1),
+            );
         } else {
             out.push_str(q);
         }
@@ -415,7 +449,7 @@ mod tests {
         )]);
         assert_eq!(
             resource("arn:${AWS::Partition}:iam::aws:policy/*", &policy, names),
-            "every AWS managed AWS Identity and Access Management (IAM) policy"
+            "every AWS managed AWS IAM policy"
         );
         assert_eq!(
             resource(
@@ -423,7 +457,7 @@ mod tests {
                 &policy,
                 names
             ),
-            "the AWS Identity and Access Management (IAM) policy `CXPortal-x-1`"
+            "the AWS IAM policy `CXPortal-x-1`"
         );
         let stack = types(&[(
             "stack",
@@ -441,15 +475,22 @@ mod tests {
 
     #[test]
     fn object_keys_take_slashes_and_regions_can_be_any() {
-        let obj = types(&[("object", "arn:${Partition}:s3:::${BucketName}/${ObjectName}")]);
+        let obj = types(&[(
+            "object",
+            "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+        )]);
         assert_eq!(
-            resource("arn:${AWS::Partition}:s3:::${Bucket}/exports/*", &obj, names),
+            resource(
+                "arn:${AWS::Partition}:s3:::${Bucket}/exports/*",
+                &obj,
+                names
+            ),
             "every object matching `exports/*` of the Amazon S3 bucket given as `Bucket`"
         );
         let t = types(&[("instance", INSTANCE)]);
         assert_eq!(
             resource("arn:${AWS::Partition}:connect:*:*:instance/*", &t, names),
-            "every Amazon Connect instance in any account in any region"
+            "every Amazon Connect instance in any region in any account"
         );
     }
 
@@ -469,9 +510,10 @@ mod tests {
     #[test]
     fn condition_sentences() {
         let mut c = Conditions::new();
-        c.entry("StringEquals".into())
-            .or_default()
-            .insert("aws:ResourceTag/managed-by".into(), vec!["cx-portal".into()]);
+        c.entry("StringEquals".into()).or_default().insert(
+            "aws:ResourceTag/managed-by".into(),
+            vec!["cx-portal".into()],
+        );
         c.entry("StringLikeIfExists".into())
             .or_default()
             .insert("iam:PassedToService".into(), vec!["a".into(), "b".into()]);
