@@ -12,8 +12,16 @@ ensure_venv() {
   fi
 }
 
+# Headless Chromium renders the review pages in tests (Debian's package; CI runs as root).
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update && apt-get install -y chromium
+  fi
+}
+
 run_tests() {
   ensure_venv
+  ensure_chromium
   cargo test --all-targets
   "$VENV/bin/cfn-lint" --format parseable generated/*/*/template.json
   echo "cfn-lint: no errors, no warnings"

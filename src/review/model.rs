@@ -587,6 +587,9 @@ fn attention(permissions: &[Permission], features: &[FeatureDoc]) -> Attention {
         }
         if p.action.wildcard_only {
             let why = match reason(&p.feature) {
+                Some(r) if is_pattern(&p.action.name) => format!(
+                    "Some of the actions the pattern matches have no resource types, so it is granted on `*`. {r}"
+                ),
                 Some(r) => format!("AWS offers no resource-level permission for it. {r}"),
                 None => "AWS offers no resource-level permission for it: IAM can only grant it on every resource (`*`).".to_string(),
             };

@@ -56,9 +56,41 @@ fn words_html(s: String) -> Value {
     Value::from_safe_string(out)
 }
 
+/// An attribute value: escaped like text, but `/` kept as is so links read
+/// naturally in the source.
+fn attr(s: String) -> Value {
+    Value::from_safe_string(escape_html(&s))
+}
+
 /// Text for a Markdown table cell: no line breaks, `|` escaped.
 fn cell(s: String) -> String {
     s.replace('\n', " ").replace('|', "\\|")
+}
+
+/// Free text (descriptions, reasons) for Markdown: characters that would
+/// start markup are escaped, so `<x>` or `a_b_c` read as written.
+fn md(s: String) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(
+            c,
+            '\\' | '`' | '*' | '_' | '<' | '>' | '[' | ']' | '#' | '|'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// CSS classes of an access level: `Tagging, Write` -> `level level-tagging level-write`.
+fn level_class(level: String) -> String {
+    let mut out = "level".to_string();
+    for part in level.split(',') {
+        out.push_str(" level-");
+        out.push_str(&anchor(part.trim().to_string()));
+    }
+    out
 }
 
 /// An `id` attribute value from any text.
@@ -116,7 +148,10 @@ fn environment() -> Result<Environment<'static>, ReviewError> {
     env.set_syntax(syntax);
     env.add_filter("words", words_html);
     env.add_filter("cell", cell);
+    env.add_filter("md", md);
+    env.add_filter("attr", attr);
     env.add_filter("anchor", anchor);
+    env.add_filter("level_class", level_class);
     for (name, src) in [
         ("review.md", REVIEW_MD),
         ("review.html", REVIEW_HTML),

@@ -300,7 +300,7 @@ pub fn resource(
     out
 }
 
-fn operator_words(op: &str) -> (String, bool) {
+fn operator_words(op: &str) -> (&'static str, String, bool) {
     let (set, rest) = if let Some(r) = op.strip_prefix("ForAnyValue:") {
         ("any value of ", r)
     } else if let Some(r) = op.strip_prefix("ForAllValues:") {
@@ -333,9 +333,9 @@ fn operator_words(op: &str) -> (String, bool) {
         "DateGreaterThanEquals" => "is at or after",
         "IpAddress" => "is in",
         "NotIpAddress" => "is not in",
-        _ => return (format!("`{op}`"), false),
+        _ => return ("", format!("`{op}`"), false),
     };
-    (format!("{set}{verb}"), if_exists)
+    (set, verb.to_string(), if_exists)
 }
 
 /// One sentence per condition key: "`aws:ResourceTag/managed-by` is `cx-portal`".
@@ -355,14 +355,14 @@ pub fn conditions(c: &Conditions) -> Vec<String> {
                     _ => format!("`Null` `{key}` {list}"),
                 }
             } else {
-                let (verb, if_exists) = operator_words(op);
+                let (set, verb, if_exists) = operator_words(op);
                 let one_of = if values.len() > 1 { "one of " } else { "" };
                 let tail = if if_exists {
                     ", or the request does not have it"
                 } else {
                     ""
                 };
-                format!("`{key}` {verb} {one_of}{list}{tail}")
+                format!("{set}`{key}` {verb} {one_of}{list}{tail}")
             };
             out.push(sentence);
         }
