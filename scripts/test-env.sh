@@ -15,7 +15,7 @@ ensure_venv() {
 # Headless Chromium renders the review pages in tests (Debian's package; CI runs as root).
 ensure_chromium() {
   if [ ! -x /usr/bin/chromium ]; then
-    apt-get update && apt-get install -y chromium
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
   fi
 }
 

@@ -184,6 +184,8 @@ pub fn build_files(
 }
 
 /// Document settings from the project config.
-pub fn settings(_project: &Project) -> Settings {
-    Settings::default()
+pub fn settings(project: &Project) -> Settings {
+    Settings {
+        template_url_base: project.config.review.template_url_base.clone(),
+    }
 }
