@@ -21,3 +21,29 @@ pub trait ActionLookup {
     /// Version of the catalogue data, recorded in every template.
     fn version(&self) -> String;
 }
+
+impl ActionLookup for crate::catalogue::Catalogue {
+    fn grant_formats(&self, action: &str) -> Option<Vec<String>> {
+        self.action(action).map(|a| {
+            a.grant_arn_formats()
+                .into_iter()
+                .map(str::to_string)
+                .collect()
+        })
+    }
+    fn matching(&self, pattern: &str) -> Vec<String> {
+        crate::catalogue::Catalogue::matching(self, pattern)
+            .into_iter()
+            .map(|a| a.name.to_string())
+            .collect()
+    }
+    fn fits(&self, format: &str, resource: &str) -> bool {
+        crate::catalogue::arn::fits(format, resource)
+    }
+    fn derive(&self, format: &str, params: &BTreeSet<String>) -> String {
+        crate::catalogue::arn::derive(format, params)
+    }
+    fn version(&self) -> String {
+        self.source().to_string()
+    }
+}

@@ -28,8 +28,8 @@ use crate::manifest::{Conditions, Config, Module, Project};
 pub const GENERATED_DIR: &str = "generated";
 
 /// Maximum length budgeted for a module parameter.
-fn max_length(_p: &crate::manifest::Parameter) -> u32 {
-    128
+fn max_length(p: &crate::manifest::Parameter) -> u32 {
+    p.max_length
 }
 
 /// One permission statement: the actions a feature needs on some resources.
@@ -382,6 +382,25 @@ pub fn outputs_with(
         .collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
+}
+
+/// Compiles one module against the embedded IAM catalogue.
+pub fn compile_module(
+    config: &Config,
+    module: &Module,
+) -> Result<CompiledModule, Vec<CompileError>> {
+    compile_module_with(crate::catalogue::catalogue(), config, module)
+}
+
+/// Compiles every module of a project against the embedded IAM catalogue.
+pub fn compile_project(project: &Project) -> Result<Vec<CompiledModule>, Vec<CompileError>> {
+    compile_project_with(crate::catalogue::catalogue(), project)
+}
+
+/// Every file `build` writes (paths relative to the project root), from the
+/// embedded IAM catalogue; see [`outputs_with`].
+pub fn outputs(project: &Project) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
+    outputs_with(crate::catalogue::catalogue(), project)
 }
 
 #[cfg(test)]

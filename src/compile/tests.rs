@@ -142,6 +142,7 @@ fn module(features: Vec<Feature>) -> Module {
                 description: "instance".into(),
                 pattern: Some("^[0-9a-f-]{36}$".into()),
                 default: None,
+                max_length: 128,
             },
         )]),
         features,

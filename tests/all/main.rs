@@ -2,3 +2,6 @@
 //! One module per area; fixtures live under `tests/fixtures/<area>/`.
 mod manifest;
 mod policy;
+
+mod catalogue;
+mod compile;

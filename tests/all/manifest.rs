@@ -263,7 +263,6 @@ proptest! {
 /// Rules that need the IAM catalogue; fixtures whose name starts with
 /// `canonical`, `star-resource-wildcard-only` or `wildcard-with-reason` are valid.
 #[test]
-#[ignore = "needs the catalogue (branch `catalogue`) wired into manifest::actions::lookup"]
 fn catalogue_fixtures() {
     snap!({
         insta::glob!("../fixtures/manifest", "catalogue/*.yaml", |path| {
