@@ -3,6 +3,7 @@
 //! the grants and parameters it shipped, so history never depends on
 //! re-reading old manifests. Written sorted and pretty, with a trailing
 //! newline, so the same ledger is always the same bytes.
+#![expect(clippy::result_large_err, reason = "one error per failed command")]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

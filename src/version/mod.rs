@@ -13,6 +13,9 @@
 //!
 //! Pure except [`Ledger::load`], [`verify_released_files`], [`release`]
 //! (writes the ledger atomically) and [`diff`]'s template reads.
+// Errors are built once per failed command and carry the versions and
+// permissions their messages name; boxing them would only obscure the variants.
+#![expect(clippy::result_large_err, reason = "one error per failed command")]
 
 pub mod compare;
 pub mod history;
@@ -297,6 +300,20 @@ pub fn suggest(
     }
 }
 
+/// A compiled project and every file `build` writes for it: what the
+/// versioning steps read.
+#[derive(Debug, Clone, Copy)]
+pub struct Built<'a> {
+    /// Project root (folder of `rolesmith.yaml`).
+    pub root: &'a Path,
+    /// The validated project.
+    pub project: &'a Project,
+    /// Every module, compiled.
+    pub compiled: &'a [CompiledModule],
+    /// Every file `build` writes, paths relative to the root (`generated/...`).
+    pub outputs: &'a [(PathBuf, Vec<u8>)],
+}
+
 /// What the versioning stage adds to `build`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct BuildPlan {
@@ -418,19 +435,13 @@ fn check_module(ledger: &Ledger, module: &str, now: &Release) -> Result<Vec<Stri
     Ok(Vec::new())
 }
 
-/// `build`'s versioning step. `outputs` are the compiler's files (paths
-/// relative to the project root, `generated/...`). Refuses changes to
+/// `build`'s versioning step. `built.outputs` are the compiler's files. Refuses changes to
 /// released versions and non-additive minor/patch versions (every module's
 /// problems at once); returns the generated history files and the removal
 /// notes of new major versions. Never asks to delete anything: older
 /// released versions' files stay as they are.
-pub fn plan_build(
-    ledger: &Ledger,
-    project: &Project,
-    compiled: &[CompiledModule],
-    outputs: &[(PathBuf, Vec<u8>)],
-) -> Result<BuildPlan, Vec<VersionError>> {
-    let now = current_releases(project, compiled, outputs);
+pub fn plan_build(ledger: &Ledger, built: &Built<'_>) -> Result<BuildPlan, Vec<VersionError>> {
+    let now = current_releases(built.project, built.compiled, built.outputs);
     let mut errors = Vec::new();
     let mut notes = Vec::new();
     for (m, r) in &now {
@@ -530,18 +541,21 @@ pub struct ReleaseOutcome {
 
 /// Freezes the current version of `modules` (every module when empty).
 ///
-/// `outputs` must be every file `build` writes, the versioning files
+/// `built.outputs` must be every file `build` writes, the versioning files
 /// included (what [`plan_build`] returned). Requires `generated/` to hold
 /// exactly those bytes and every released file to be intact; writes the new
 /// ledger, changelogs and capability matrix together, atomically.
 pub fn release(
-    root: &Path,
     ledger: &Ledger,
-    project: &Project,
-    compiled: &[CompiledModule],
-    outputs: &[(PathBuf, Vec<u8>)],
+    built: &Built<'_>,
     modules: &[String],
 ) -> Result<ReleaseOutcome, Vec<VersionError>> {
+    let Built {
+        root,
+        project,
+        compiled,
+        outputs,
+    } = *built;
     let known: Vec<String> = project.modules.iter().map(|m| m.id.clone()).collect();
     let unknown: Vec<VersionError> = modules
         .iter()
@@ -633,15 +647,18 @@ pub struct VersionDiff {
 /// come from the ledger and their frozen template under `generated/`; the
 /// current version from `current`.
 pub fn diff(
-    root: &Path,
     ledger: &Ledger,
-    project: &Project,
-    compiled: &[CompiledModule],
-    outputs: &[(PathBuf, Vec<u8>)],
+    built: &Built<'_>,
     module: &str,
     from: Option<&str>,
     to: Option<&str>,
 ) -> Result<VersionDiff, VersionError> {
+    let Built {
+        root,
+        project,
+        compiled,
+        outputs,
+    } = *built;
     let known: Vec<String> = project.modules.iter().map(|m| m.id.clone()).collect();
     let unknown = || VersionError::UnknownModule {
         module: module.to_string(),
