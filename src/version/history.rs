@@ -184,7 +184,7 @@ impl Capabilities {
 }
 
 /// Markdown lines for one feature change.
-fn change_lines(out: &mut String, c: &FeatureChange, description: Option<&str>) {
+fn change_lines(out: &mut String, c: &FeatureChange, description: Option<&str>, first: bool) {
     match description {
         Some(d) => {
             let _ = writeln!(out, "- `{}` ({}):", c.feature, d.trim());
@@ -193,8 +193,9 @@ fn change_lines(out: &mut String, c: &FeatureChange, description: Option<&str>) 
             let _ = writeln!(out, "- `{}`:", c.feature);
         }
     }
+    let gained = if first { "grants" } else { "gained" };
     for p in &c.added {
-        let _ = writeln!(out, "  - gained {p}");
+        let _ = writeln!(out, "  - {gained} {p}");
     }
     for p in &c.removed {
         let _ = writeln!(out, "  - lost {p}");
@@ -222,7 +223,7 @@ pub fn changelog(module: &str, releases: &[&Release], current: Option<&Release>)
         let Some(prev) = i.checked_sub(1).and_then(|j| all.get(j)) else {
             let _ = writeln!(out, "First release.\n");
             for c in feature_changes(&[], &r.grants) {
-                change_lines(&mut out, &c, r.feature_description(&c.feature));
+                change_lines(&mut out, &c, r.feature_description(&c.feature), true);
             }
             out.push('\n');
             continue;
@@ -242,7 +243,7 @@ pub fn changelog(module: &str, releases: &[&Release], current: Option<&Release>)
         );
         let changes = feature_changes(&prev.grants, &r.grants);
         for c in &changes {
-            change_lines(&mut out, c, r.feature_description(&c.feature));
+            change_lines(&mut out, c, r.feature_description(&c.feature), false);
         }
         for p in &cmp.parameters_added {
             let _ = writeln!(out, "- parameter `{p}` added (with a default)");

@@ -112,7 +112,8 @@ pub enum VersionError {
     #[diagnostic(
         code(rolesmith::version::not_additive),
         help(
-            "set `version: {suggestion}` in the module's manifest, or restore the permissions {previous} granted"
+            "set `version: {suggestion}` in the module's manifest, or make it grant what {previous} granted{}",
+            if *step == Bump::Patch { ", no more and no less" } else { ", or more" }
         )
     )]
     NotAdditive {
@@ -382,7 +383,7 @@ fn check_module(ledger: &Ledger, module: &str, now: &Release) -> Result<Vec<Stri
             .iter()
             .map(|p| {
                 format!(
-                    "`{module}` {} removes {p} (granted by {})",
+                    "`{module}` {} removes {p}, granted by {}",
                     now.version, prev.version
                 )
             })

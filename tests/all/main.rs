@@ -5,3 +5,4 @@ mod policy;
 
 mod catalogue;
 mod compile;
+mod version;
