@@ -313,3 +313,33 @@ fn ledger_api_previous_and_since() {
     );
     assert!(bad.is_err());
 }
+
+#[test]
+fn suggested_versions_skip_released_ones() {
+    let h = fixtures().join("history");
+    let dir = project();
+    let d = dir.path();
+    release(d, &h.join("v1.yaml"));
+    release(d, &h.join("v2.yaml"));
+    let ledger = Ledger::load(&d.join("generated")).unwrap();
+    let v = |s: &str| semver::Version::parse(s).unwrap();
+    use version::Bump::*;
+    // From 1.0.0, 1.1.0 is taken: a minor step goes to 1.2.0.
+    assert_eq!(
+        version::suggest(&ledger, "flows", &v("1.0.0"), Minor),
+        v("1.2.0")
+    );
+    assert_eq!(
+        version::suggest(&ledger, "flows", &v("1.0.0"), Patch),
+        v("1.0.1")
+    );
+    assert_eq!(
+        version::suggest(&ledger, "flows", &v("1.0.0"), Major),
+        v("2.0.0")
+    );
+    // The ledger is written deterministically: loading and writing gives the same bytes.
+    assert_eq!(
+        ledger.to_bytes(),
+        std::fs::read(d.join("generated/releases.json")).unwrap()
+    );
+}
