@@ -322,7 +322,7 @@ impl Catalogue {
 
     /// The service's full name (`Amazon Connect`) for a known prefix.
     pub fn service_name(&self, prefix: &str) -> Option<&str> {
-        self.entry(prefix).map(|e| e.name)
+        self.entry(prefix).and_then(|e| e.name(self.text))
     }
 
     /// Every service prefix, sorted.
@@ -363,6 +363,6 @@ impl Catalogue {
     }
 
     fn data<'a>(&self, e: &'a ServiceEntry) -> &'a ServiceData {
-        e.data(&self.levels)
+        e.data(self.text, &self.levels)
     }
 }
