@@ -56,6 +56,10 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
         }
     };
     let root = g.root();
+    let files = match super::release::versioned(&root, &project, files, a.check) {
+        Ok(f) => f,
+        Err(exit) => return exit,
+    };
     if a.check {
         return check(&root, &files);
     }

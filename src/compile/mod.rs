@@ -38,7 +38,7 @@ fn max_length(p: &crate::manifest::Parameter) -> u32 {
 /// drift detection checks that every grant of the deployed version is still
 /// allowed, versioning compares grants across versions, review documents
 /// list them per feature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     /// Statement id, unique in the module, stable while the feature is unchanged.
     pub sid: String,

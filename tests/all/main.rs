@@ -6,3 +6,4 @@ mod policy;
 mod catalogue;
 mod compile;
 mod review;
+mod version;
