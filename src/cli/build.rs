@@ -1,12 +1,12 @@
 //! `rolesmith build [--check]`: loads the project, collects every output file
-//! ([`crate::compile::outputs`]) and writes them all or none; `--check`
+//! ([`super::project::load`], then the versioning step) and writes them all or none; `--check`
 //! writes nothing and shows what `build` would change as unified diffs.
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{Exit, Global};
-use crate::{compile, fsutil, manifest};
+use crate::fsutil;
 
 /// Arguments of `build`.
 #[derive(Debug, Args)]
@@ -19,49 +19,18 @@ pub struct BuildArgs {
 /// Runs `build`: 0 built (or up to date), 1 invalid manifests, failed
 /// compilation or stale output, 2 unreadable files.
 pub fn run(g: &Global, a: &BuildArgs) -> Exit {
-    if !g.config.is_file() {
-        super::eprint_error(format!(
-            "cannot read the config `{}`; pass `--config PATH` to the project's rolesmith.yaml",
-            g.config.display()
-        ));
-        return Exit::Failure;
-    }
-    let project = match manifest::load_project(&g.config) {
-        Ok(p) => p,
-        Err(diags) => {
-            for p in diags.iter() {
-                super::eprint_diagnostic(p.clone());
-            }
-            super::eprint_error(format!("build failed: {diags}; nothing was written"));
-            let unreadable = diags.iter().any(|p| p.code == "manifest::unreadable");
-            return if unreadable {
-                Exit::Failure
-            } else {
-                Exit::Problems
-            };
-        }
+    let l = match super::project::load(g) {
+        Ok(l) => l,
+        Err(exit) => return exit,
     };
-    let files = match compile::outputs(&project) {
-        Ok(f) => f,
-        Err(errors) => {
-            let n = errors.len();
-            for e in errors {
-                super::eprint_diagnostic(e);
-            }
-            super::eprint_error(format!(
-                "build failed: {n} problem{}; nothing was written",
-                if n == 1 { "" } else { "s" }
-            ));
-            return Exit::Problems;
-        }
-    };
-    let root = g.root();
-    let files = match super::release::versioned(&root, &project, files, a.check) {
+    let files = match super::release::versioned(&l, a.check) {
         Ok(f) => f,
         Err(exit) => return exit,
     };
+    let root = &l.root;
+    let project = &l.project;
     if a.check {
-        return check(&root, &files);
+        return check(root, &files);
     }
     let absolute: Vec<(PathBuf, Vec<u8>)> = files
         .iter()

@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{Exit, Format, Global};
-use crate::version::{self, Built, Ledger};
+use crate::version::{self, Built};
 
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
@@ -22,16 +22,9 @@ pub struct DiffArgs {
 /// version or unreadable files (a difference is not a problem).
 pub fn run(g: &Global, a: &DiffArgs) -> Exit {
     // No versioning step: a refused change is exactly what one wants to diff.
-    let l = match super::release::load(g, false) {
+    let l = match super::project::load(g) {
         Ok(l) => l,
         Err(exit) => return exit,
-    };
-    let ledger = match Ledger::load(&l.root.join(crate::compile::GENERATED_DIR)) {
-        Ok(l) => l,
-        Err(e) => {
-            super::eprint_diagnostic(e);
-            return Exit::Failure;
-        }
     };
     let built = Built {
         root: &l.root,
@@ -40,7 +33,7 @@ pub fn run(g: &Global, a: &DiffArgs) -> Exit {
         outputs: &l.files,
     };
     match version::diff(
-        &ledger,
+        &l.ledger,
         &built,
         &a.module,
         a.from.as_deref(),

@@ -1,14 +1,13 @@
 //! `rolesmith release [MODULE...]`, and the versioning step `build` runs
 //! ([`versioned`]): both load the project, compile it and hand the result to
 //! [`crate::version`], which judges it; this file only prints.
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 
+use super::project::Loaded;
 use super::{Exit, Global};
-use crate::manifest::Project;
-use crate::version::{self, Built, Ledger, VersionError};
-use crate::{compile, manifest};
+use crate::version::{self, Built, VersionError};
 
 /// Arguments of `release`.
 #[derive(Debug, Args)]
@@ -37,24 +36,17 @@ pub(super) fn report(errors: Vec<VersionError>, what: &str) -> Exit {
 
 /// `build`'s versioning step: checks the compiled project against the
 /// release ledger (frozen versions, additivity), prints the removals of new
-/// major versions, and adds the ledger, changelogs and capability matrix to
-/// `files`. With `check`, also verifies every released file on disk.
-pub(super) fn versioned(
-    root: &Path,
-    project: &Project,
-    mut files: Vec<(PathBuf, Vec<u8>)>,
-    check: bool,
-) -> Result<Vec<(PathBuf, Vec<u8>)>, Exit> {
-    let ledger = load_ledger(root)?;
-    let compiled = compile_project(project)?;
+/// major versions, and returns `l.files` plus the ledger, changelogs and
+/// capability matrix. With `check`, also verifies every released file on disk.
+pub(super) fn versioned(l: &Loaded, check: bool) -> Result<Vec<(PathBuf, Vec<u8>)>, Exit> {
     let built = Built {
-        root,
-        project,
-        compiled: &compiled,
-        outputs: &files,
+        root: &l.root,
+        project: &l.project,
+        compiled: &l.compiled,
+        outputs: &l.files,
     };
     let mut errors = Vec::new();
-    let plan = match version::plan_build(&ledger, &built) {
+    let plan = match version::plan_build(&l.ledger, &built) {
         Ok(plan) => Some(plan),
         Err(e) => {
             errors.extend(e);
@@ -62,7 +54,7 @@ pub(super) fn versioned(
         }
     };
     if check {
-        errors.extend(version::verify_released_files(root, &ledger));
+        errors.extend(version::verify_released_files(&l.root, &l.ledger));
     }
     let Some(plan) = plan.filter(|_| errors.is_empty()) else {
         return Err(report(errors, "build"));
@@ -70,95 +62,30 @@ pub(super) fn versioned(
     for note in &plan.notes {
         super::print_out(&format!("{note}\n"));
     }
+    let mut files = l.files.clone();
     files.extend(plan.files);
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)
 }
 
-fn load_ledger(root: &Path) -> Result<Ledger, Exit> {
-    Ledger::load(&root.join(compile::GENERATED_DIR)).map_err(|e| {
-        super::eprint_diagnostic(e);
-        Exit::Failure
-    })
-}
-
-fn compile_project(project: &Project) -> Result<Vec<compile::CompiledModule>, Exit> {
-    compile::compile_project(project).map_err(|errors| {
-        for e in errors {
-            super::eprint_diagnostic(e);
-        }
-        Exit::Problems
-    })
-}
-
-/// A loaded, compiled project with its output files.
-pub(super) struct Loaded {
-    pub root: PathBuf,
-    pub project: Project,
-    pub compiled: Vec<compile::CompiledModule>,
-    pub files: Vec<(PathBuf, Vec<u8>)>,
-}
-
-/// Loads and compiles the project and collects its outputs; with
-/// `versioning`, runs `build`'s versioning step too (its files included).
-pub(super) fn load(g: &Global, versioning: bool) -> Result<Loaded, Exit> {
-    if !g.config.is_file() {
-        super::eprint_error(format!(
-            "cannot read the config `{}`; pass `--config PATH` to the project's rolesmith.yaml",
-            g.config.display()
-        ));
-        return Err(Exit::Failure);
-    }
-    let project = manifest::load_project(&g.config).map_err(|diags| {
-        for p in diags.iter() {
-            super::eprint_diagnostic(p.clone());
-        }
-        super::eprint_error(format!("{diags}; fix the manifests first"));
-        if diags.iter().any(|p| p.code == "manifest::unreadable") {
-            Exit::Failure
-        } else {
-            Exit::Problems
-        }
-    })?;
-    let compiled = compile_project(&project)?;
-    let files = compile::outputs(&project).map_err(|errors| {
-        for e in errors {
-            super::eprint_diagnostic(e);
-        }
-        Exit::Problems
-    })?;
-    let root = g.root();
-    let files = if versioning {
-        versioned(&root, &project, files, false)?
-    } else {
-        files
-    };
-    Ok(Loaded {
-        root,
-        project,
-        compiled,
-        files,
-    })
-}
-
 /// Runs `release`: 0 released (or already released), 1 stale `generated/`
 /// or a change the ledger refuses, 2 unknown module or unreadable files.
 pub fn run(g: &Global, a: &ReleaseArgs) -> Exit {
-    let l = match load(g, true) {
+    let l = match super::project::load(g) {
         Ok(l) => l,
         Err(exit) => return exit,
     };
-    let ledger = match load_ledger(&l.root) {
-        Ok(ledger) => ledger,
+    let files = match versioned(&l, false) {
+        Ok(f) => f,
         Err(exit) => return exit,
     };
     let built = Built {
         root: &l.root,
         project: &l.project,
         compiled: &l.compiled,
-        outputs: &l.files,
+        outputs: &files,
     };
-    match version::release(&ledger, &built, &a.modules) {
+    match version::release(&l.ledger, &built, &a.modules) {
         Ok(outcome) => {
             let mut out = String::new();
             for (m, v) in &outcome.released {
@@ -170,7 +97,9 @@ pub fn run(g: &Global, a: &ReleaseArgs) -> Exit {
                 ));
             }
             super::print_out(&out);
-            Exit::Ok
+            // The index of review documents lists release status: rebuild so
+            // `generated/` matches the new ledger (`build --check` stays green).
+            super::build::run(g, &super::build::BuildArgs { check: false })
         }
         Err(errors) => report(errors, "release"),
     }

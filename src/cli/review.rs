@@ -3,7 +3,7 @@
 //! rendered now; an earlier version is read from its frozen document under
 //! `generated/<module>/<version>/`, since its manifest is gone.
 use super::{Exit, Global};
-use crate::{catalogue, compile, manifest, review};
+use crate::{compile, review};
 use clap::{Args, ValueEnum};
 
 /// Document format of `review`.
@@ -32,49 +32,29 @@ pub struct ReviewArgs {
 /// Runs `review`: 0 printed, 1 invalid manifests, 2 unknown module or
 /// version, unreadable config.
 pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
-    if !g.config.is_file() {
-        super::eprint_error(format!(
-            "cannot read the config `{}`; pass `--config PATH` to the project's rolesmith.yaml",
-            g.config.display()
-        ));
-        return Exit::Failure;
-    }
-    let project = match manifest::load_project(&g.config) {
-        Ok(p) => p,
-        Err(diags) => {
-            for p in diags.iter() {
-                super::eprint_diagnostic(p.clone());
-            }
-            super::eprint_error(format!(
-                "cannot review: {diags}; run `rolesmith validate` and fix them"
-            ));
-            let unreadable = diags.iter().any(|p| p.code == "manifest::unreadable");
-            return if unreadable {
-                Exit::Failure
-            } else {
-                Exit::Problems
-            };
-        }
+    let l = match super::project::load(g) {
+        Ok(l) => l,
+        Err(exit) => return exit,
     };
-    let Some(module) = project.modules.iter().find(|m| m.id == a.module) else {
-        let ids: Vec<&str> = project.modules.iter().map(|m| m.id.as_str()).collect();
+    let Some(module) = l.project.modules.iter().find(|m| m.id == a.module) else {
+        let ids: Vec<&str> = l.project.modules.iter().map(|m| m.id.as_str()).collect();
         let hint = ids
             .iter()
             .filter(|id| strsim::damerau_levenshtein(id, &a.module) <= 3)
             .min_by_key(|id| strsim::damerau_levenshtein(id, &a.module))
             .map(|id| format!("did you mean `{id}`? "))
             .unwrap_or_default();
+        let known = if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         super::eprint_error(format!(
-            "unknown module `{}`; {hint}modules: {}",
-            a.module,
-            if ids.is_empty() {
-                "none".to_string()
-            } else {
-                ids.iter()
-                    .map(|i| format!("`{i}`"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
+            "unknown module `{}`; {hint}modules: {known}",
+            a.module
         ));
         return Exit::Failure;
     };
@@ -82,8 +62,9 @@ pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
         ReviewFormat::Md => review::MARKDOWN_FILE,
         ReviewFormat::Html => review::HTML_FILE,
     };
-    if let Some(v) = &a.version {
-        let wanted = match semver::Version::parse(v) {
+    let wanted = match &a.version {
+        None => module.version.clone(),
+        Some(v) => match semver::Version::parse(v) {
             Ok(w) => w,
             Err(e) => {
                 super::eprint_error(format!(
@@ -91,65 +72,34 @@ pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
                 ));
                 return Exit::Failure;
             }
-        };
-        if wanted != module.version {
-            // An earlier (released) version: its document is frozen on disk.
-            let path = g
-                .root()
-                .join(compile::GENERATED_DIR)
-                .join(&module.id)
-                .join(wanted.to_string())
-                .join(file);
-            return match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    super::print_out(&text);
-                    Exit::Ok
-                }
-                Err(_) => {
-                    super::eprint_error(format!(
-                        "module `{}` has no review of version `{wanted}` in `{}` (current version: `{}`); give a version that `rolesmith build` wrote, or omit `--version`",
-                        module.id,
-                        compile::GENERATED_DIR,
-                        module.version
-                    ));
-                    Exit::Failure
-                }
-            };
-        }
-    }
-    let cat = catalogue::catalogue();
-    let compiled = match compile::compile_module_with(cat, &project.config, module) {
-        Ok(c) => c,
-        Err(errors) => {
-            for e in errors {
-                super::eprint_diagnostic(e);
-            }
-            super::eprint_error(format!(
-                "cannot review module `{}`: it does not compile",
-                module.id
-            ));
-            return Exit::Problems;
-        }
+        },
     };
-    let doc = review::review(
-        cat,
-        &project,
-        module,
-        &compiled,
-        &review::History::default(),
-        &review::settings(&project),
-    );
-    let format = match a.format {
-        ReviewFormat::Md => review::Format::Markdown,
-        ReviewFormat::Html => review::Format::Html,
+    let rel = std::path::Path::new(compile::GENERATED_DIR)
+        .join(&module.id)
+        .join(wanted.to_string())
+        .join(file);
+    // The current version's document is the one `build` writes now (same
+    // compiled module, same history); an earlier version's is frozen on disk.
+    let text = if wanted == module.version {
+        l.files
+            .iter()
+            .find(|(p, _)| *p == rel)
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+    } else {
+        std::fs::read_to_string(l.root.join(&rel)).ok()
     };
-    match review::render(&doc, format) {
-        Ok(text) => {
+    match text {
+        Some(text) => {
             super::print_out(&text);
             Exit::Ok
         }
-        Err(e) => {
-            super::eprint_diagnostic(e);
+        None => {
+            super::eprint_error(format!(
+                "module `{}` has no review of version `{wanted}` in `{}` (current version: `{}`); give a version that `rolesmith build` wrote, or omit `--version`",
+                module.id,
+                compile::GENERATED_DIR,
+                module.version
+            ));
             Exit::Failure
         }
     }

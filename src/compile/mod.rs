@@ -13,7 +13,7 @@ pub mod lookup;
 pub mod size;
 pub mod template;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -369,19 +369,6 @@ pub fn compile_project_with(
     }
 }
 
-/// Every file `build` writes, paths relative to the project root, sorted.
-///
-/// This is the one place where generators add their files, so that `build`
-/// writes all of them or none (review documents and the release ledger join
-/// here).
-pub fn outputs_with(
-    lookup: &dyn ActionLookup,
-    project: &Project,
-) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
-    let compiled = compile_project_with(lookup, project)?;
-    Ok(template_files(&compiled))
-}
-
 /// Template files of compiled modules, paths relative to the project root, sorted.
 fn template_files(compiled: &[CompiledModule]) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = compiled
@@ -406,15 +393,28 @@ pub fn compile_project(project: &Project) -> Result<Vec<CompiledModule>, Vec<Com
     compile_project_with(crate::catalogue::catalogue(), project)
 }
 
-/// Every file `build` writes (paths relative to the project root), from the
-/// embedded IAM catalogue; see [`outputs_with`].
-pub fn outputs(project: &Project) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
+/// Every file `build` writes for compiled modules (paths relative to the
+/// project root, sorted): templates, then the review documents generated from
+/// the same compiled modules, with each module's release history.
+///
+/// This is the one place where generators add their files, so that `build`
+/// writes all of them or none (the release ledger joins in `cli::build`).
+pub fn outputs(
+    project: &Project,
+    compiled: &[CompiledModule],
+    histories: &BTreeMap<String, crate::review::History>,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
     let catalogue = crate::catalogue::catalogue();
-    let compiled = compile_project_with(catalogue, project)?;
-    let mut files = template_files(&compiled);
-    // Review documents come from the same compiled modules as the templates.
+    let mut files = template_files(compiled);
     files.extend(
-        crate::review::build_files(catalogue, project, &compiled).map_err(|e| vec![e.into()])?,
+        crate::review::files(
+            catalogue,
+            project,
+            compiled,
+            histories,
+            &crate::review::settings(project),
+        )
+        .map_err(|e| vec![e.into()])?,
     );
     files.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(files)

@@ -278,3 +278,38 @@ fn capitalise(s: &str) -> String {
         None => String::new(),
     }
 }
+
+/// What the review document of `current` says about its history: each
+/// feature's "since" version, the previous released version and what each
+/// feature gained or lost since it, and every released version.
+pub fn review_history(ledger: &Ledger, current: &CompiledModule) -> crate::review::History {
+    let releases = ledger.releases(&current.module);
+    let previous = ledger.previous(&current.module, &current.version);
+    let changes = previous
+        .map(|p| super::feature_changes(&p.grants, &current.grants))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| crate::review::FeatureChange {
+            feature: c.feature,
+            added: c.added.iter().map(ToString::to_string).collect(),
+            removed: c.removed.iter().map(ToString::to_string).collect(),
+        })
+        .collect();
+    crate::review::History {
+        since: since(ledger, &current.module, current),
+        previous: previous.map(|p| p.version.clone()),
+        changes,
+        released: releases.iter().map(|r| r.version.clone()).collect(),
+    }
+}
+
+/// [`review_history`] of every compiled module, by module id.
+pub fn review_histories(
+    ledger: &Ledger,
+    compiled: &[CompiledModule],
+) -> BTreeMap<String, crate::review::History> {
+    compiled
+        .iter()
+        .map(|c| (c.module.clone(), review_history(ledger, c)))
+        .collect()
+}

@@ -28,7 +28,7 @@ use serde::Serialize;
 pub use compare::{
     Bump, Comparison, FeatureChange, FeaturePermission, Permission, feature_changes,
 };
-pub use history::{Capabilities, capabilities, changelog, since};
+pub use history::{Capabilities, capabilities, changelog, review_histories, review_history, since};
 pub use ledger::{FeatureInfo, LEDGER_FILE, Ledger, ParameterInfo, Release};
 
 use crate::compile::{CompiledModule, GENERATED_DIR};
