@@ -222,14 +222,25 @@ impl ConditionClause {
 
     /// The base comparison of one request value against the policy values.
     fn one_value(&self, got: &str, ctx: &Context<'_>) -> bool {
-        let any = self
-            .patterns
-            .iter()
-            .any(|p| match p.resolve(|k| ctx.single(k)) {
-                Some(p) => compare(self.operator.base, &p, got),
-                None => false,
-            });
-        any != self.operator.base.is_negated()
+        let base = self.operator.base;
+        if base.is_negated() {
+            // A value whose variable has no value cannot be shown different:
+            // the negated comparison fails (a missing policy variable makes
+            // the condition not match).
+            self.patterns
+                .iter()
+                .all(|p| match p.resolve(|k| ctx.single(k)) {
+                    Some(p) => !compare(base, &p, got),
+                    None => false,
+                })
+        } else {
+            self.patterns
+                .iter()
+                .any(|p| match p.resolve(|k| ctx.single(k)) {
+                    Some(p) => compare(base, &p, got),
+                    None => false,
+                })
+        }
     }
 }
 
@@ -254,7 +265,10 @@ fn compare(base: Base, want: &Pattern, got: &str) -> bool {
             text().to_lowercase() == got.to_lowercase()
         }
         StringLike | StringNotLike => want.matches(got),
-        Bool => text().eq_ignore_ascii_case(got),
+        Bool => {
+            let w = text().to_ascii_lowercase();
+            (w == "true" || w == "false") && w == got.to_ascii_lowercase()
+        }
         NumericEquals | NumericNotEquals => num_cmp(&text(), got, |a, b| a == b),
         NumericLessThan => num_cmp(&text(), got, |w, g| g < w),
         NumericLessThanEquals => num_cmp(&text(), got, |w, g| g <= w),

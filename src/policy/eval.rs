@@ -85,11 +85,25 @@ fn applies(st: &Statement, req: &Request, ctx: &Context<'_>) -> bool {
     };
     // A variable without a value makes its pattern match nothing (AWS IAM
     // User Guide, "Policy variables": "...then the condition does not match").
-    let any = st.compiled.resources.iter().any(|p| {
-        p.resolve(|k| ctx.single(k))
-            .is_some_and(|p| resource_matches(&p, &req.resource))
-    });
-    if any == matches!(resource, Element::Not(_)) {
+    let matched = match resource {
+        Element::Listed(_) => st.compiled.resources.iter().any(|p| {
+            p.resolve(|k| ctx.single(k))
+                .is_some_and(|p| resource_matches(&p, &req.resource))
+        }),
+        // An entry whose variable has no value is "unknown", not "no
+        // match": the `NotResource` applies only if no value could make the
+        // entry match (the variable widened to `*` does not match either).
+        Element::Not(_) => {
+            st.compiled
+                .resources
+                .iter()
+                .all(|p| match p.resolve(|k| ctx.single(k)) {
+                    Some(p) => !resource_matches(&p, &req.resource),
+                    None => !resource_matches(&p.widened(), &req.resource),
+                })
+        }
+    };
+    if !matched {
         return false;
     }
     st.compiled.conditions.iter().all(|c| c.eval(ctx))
