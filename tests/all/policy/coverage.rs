@@ -100,7 +100,11 @@ fn not_action_and_boundary() {
         json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}),
     );
     assert!(matches!(
-        covers(std::slice::from_ref(&p), None, &rq("s3:Get*", "*", Conditions::new())),
+        covers(
+            std::slice::from_ref(&p),
+            None,
+            &rq("s3:Get*", "*", Conditions::new())
+        ),
         Coverage::Granted { .. }
     ));
     assert_eq!(
@@ -112,7 +116,11 @@ fn not_action_and_boundary() {
         Coverage::NotGranted
     );
     assert_eq!(
-        covers(std::slice::from_ref(&p), None, &rq("*", "*", Conditions::new())),
+        covers(
+            std::slice::from_ref(&p),
+            None,
+            &rq("*", "*", Conditions::new())
+        ),
         Coverage::NotGranted
     );
     assert!(matches!(

@@ -178,7 +178,12 @@ fn not_action_allow_grants_everything_else() {
         json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}}),
     );
     assert_eq!(
-        evaluate(&req("newservice:DoThing", "*", &[]), std::slice::from_ref(&p), None).decision,
+        evaluate(
+            &req("newservice:DoThing", "*", &[]),
+            std::slice::from_ref(&p),
+            None
+        )
+        .decision,
         Decision::Allowed
     );
     assert_eq!(
