@@ -121,15 +121,13 @@ fn load(path: &Path) -> Option<Policy> {
 
 fn result_text(ev: &Evaluation) -> String {
     let mut out = format!("{}\n", ev.decision.as_str());
-    if ev.boundary_blocked {
-        out.push_str("  the permissions boundary does not allow it\n");
-    }
-    let verb = match ev.decision {
-        Decision::ExplicitDeny => "denied by",
-        _ => "allowed by",
-    };
     for s in &ev.deciding {
-        out.push_str(&format!("  {verb} {s}\n"));
+        let line = match (&ev.decision, ev.boundary_blocked) {
+            (Decision::ExplicitDeny, _) => format!("  denied by {s}\n"),
+            (_, true) => format!("  allowed by {s}, but not by the permissions boundary\n"),
+            _ => format!("  allowed by {s}\n"),
+        };
+        out.push_str(&line);
     }
     out
 }
