@@ -159,22 +159,71 @@ fn result_json(ev: &Evaluation) -> Value {
     o
 }
 
-/// Parsed policies by canonical JSON text: the same document on many lines
-/// is parsed once.
+/// Parsed policies by their JSON text, one map per position (`policies[0]`,
+/// ..., `boundary`) so that statement references name the position the
+/// request used: the same document on many lines is parsed once.
 #[derive(Default)]
 struct Cache {
-    parsed: HashMap<String, Rc<Result<Policy, String>>>,
+    by_slot: Vec<HashMap<String, Rc<Result<Policy, String>>>>,
 }
 
 impl Cache {
-    fn get(&mut self, name: &str, doc: &Value) -> Rc<Result<Policy, String>> {
-        // Names differ by position; cache by (name, text) so references in
-        // the output name the position the request used.
-        let key = format!("{name}\u{0}{doc}");
-        self.parsed
-            .entry(key)
-            .or_insert_with(|| Rc::new(Policy::parse(name, doc).map_err(|e| e.to_string())))
-            .clone()
+    fn get(
+        &mut self,
+        slot: usize,
+        name: impl Fn() -> String,
+        raw: &str,
+    ) -> Rc<Result<Policy, String>> {
+        if self.by_slot.len() <= slot {
+            self.by_slot.resize_with(slot + 1, HashMap::new);
+        }
+        let map = &mut self.by_slot[slot];
+        if let Some(hit) = map.get(raw) {
+            return hit.clone();
+        }
+        let parsed = Rc::new(Policy::parse_str(&name(), raw).map_err(|e| e.to_string()));
+        map.insert(raw.to_string(), parsed.clone());
+        parsed
+    }
+}
+
+/// One request line; documents stay raw JSON text (the cache key).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line<'a> {
+    #[serde(borrow, default)]
+    policies: Option<Vec<&'a serde_json::value::RawValue>>,
+    #[serde(borrow, default)]
+    boundary: Option<&'a serde_json::value::RawValue>,
+    action: String,
+    resource: String,
+    #[serde(default)]
+    context: Option<BTreeMap<String, ContextValue>>,
+}
+
+/// A context value: one scalar or a list of scalars.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ContextValue {
+    One(Scalar),
+    Many(Vec<Scalar>),
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+impl Scalar {
+    fn into_text(self) -> String {
+        match self {
+            Scalar::Text(s) => s,
+            Scalar::Number(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
     }
 }
 
@@ -233,38 +282,21 @@ fn run_batch(path: &Path) -> Exit {
 
 /// Evaluates one request line.
 fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
-    let Value::Object(m) = v else {
-        return Err("a request line must be a JSON object".into());
-    };
-    for k in m.keys() {
-        if !["policies", "boundary", "action", "resource", "context"].contains(&k.as_str()) {
-            return Err(format!(
-                "unknown field `{k}`; a request has `policies`, `boundary`, `action`, `resource`, `context`"
-            ));
+    let req: Line<'_> = serde_json::from_str(line).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            format!("not valid JSON: {e}")
+        } else {
+            format!("{e}; a request is {{\"policies\": [...], \"boundary\": ..., \"action\": \"...\", \"resource\": \"...\", \"context\": {{...}}}}")
         }
-    }
-    let text = |k: &str| -> Result<String, String> {
-        match m.get(k) {
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!("`{k}` must be a string")),
-            None => Err(format!("`{k}` is missing")),
-        }
-    };
-    let action = text("action")?;
-    let resource = text("resource")?;
-    let docs = match m.get("policies") {
-        Some(Value::Array(a)) => a.as_slice(),
-        None | Some(Value::Null) => &[],
-        Some(_) => return Err("`policies` must be a list of policy documents".into()),
-    };
+    })?;
+    let docs = req.policies.unwrap_or_default();
     let mut held = Vec::with_capacity(docs.len());
     for (i, d) in docs.iter().enumerate() {
-        held.push(cache.get(&format!("policies[{i}]"), d));
+        held.push(cache.get(i + 1, || format!("policies[{i}]"), d.get()));
     }
-    let boundary = match m.get("boundary") {
-        None | Some(Value::Null) => None,
-        Some(d) => Some(cache.get("boundary", d)),
+    let boundary = match req.boundary {
+        Some(b) if b.get() != "null" => Some(cache.get(0, || "boundary".to_string(), b.get())),
+        _ => None,
     };
     let mut identity = Vec::with_capacity(held.len());
     for p in &held {
@@ -278,34 +310,22 @@ fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
         Some(Ok(b)) => Some(b),
         Some(Err(e)) => return Err(e.clone()),
     };
-    let mut context = BTreeMap::new();
-    match m.get("context") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(c)) => {
-            for (k, v) in c {
-                let vals = match v {
-                    Value::Array(a) => a.iter().map(scalar).collect::<Result<Vec<_>, _>>(),
-                    other => scalar(other).map(|s| vec![s]),
-                }
-                .map_err(|e| format!("context key `{k}`: {e}"))?;
-                context.insert(k.clone(), vals);
-            }
-        }
-        Some(_) => return Err("`context` must be an object of key -> value(s)".into()),
-    }
+    let context = req
+        .context
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| {
+            let vals = match v {
+                ContextValue::One(s) => vec![s.into_text()],
+                ContextValue::Many(list) => list.into_iter().map(Scalar::into_text).collect(),
+            };
+            (k, vals)
+        })
+        .collect();
     let req = Request {
-        action,
-        resource,
+        action: req.action,
+        resource: req.resource,
         context,
     };
     Ok(evaluate_refs(&req, &identity, boundary))
-}
-
-fn scalar(v: &Value) -> Result<String, String> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(b) => Ok(b.to_string()),
-        _ => Err("values must be strings, numbers or booleans".into()),
-    }
 }

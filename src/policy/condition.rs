@@ -223,31 +223,31 @@ impl ConditionClause {
     /// The base comparison of one request value against the policy values.
     fn one_value(&self, got: &str, ctx: &Context<'_>) -> bool {
         let base = self.operator.base;
+        let each = self.patterns.iter().zip(&self.values).map(|(p, raw)| {
+            // The written value is the text to compare unless it spells a
+            // variable or an escape (`${...}`): then rebuild it from tokens.
+            let raw = (!raw.contains("${")).then_some(raw.as_str());
+            p.resolve(|k| ctx.single(k))
+                .map(|p| compare(base, &p, raw, got))
+        });
         if base.is_negated() {
             // A value whose variable has no value cannot be shown different:
             // the negated comparison fails (a missing policy variable makes
             // the condition not match).
-            self.patterns
-                .iter()
-                .all(|p| match p.resolve(|k| ctx.single(k)) {
-                    Some(p) => !compare(base, &p, got),
-                    None => false,
-                })
+            each.map(|r| r.map(|m| !m)).all(|r| r == Some(true))
         } else {
-            self.patterns
-                .iter()
-                .any(|p| match p.resolve(|k| ctx.single(k)) {
-                    Some(p) => compare(base, &p, got),
-                    None => false,
-                })
+            each.into_iter().any(|r| r == Some(true))
         }
     }
 }
 
 /// Positive comparison of one request value `got` with one resolved policy
 /// value `want` (negation is applied by the caller).
-fn compare(base: Base, want: &Pattern, got: &str) -> bool {
-    let text = || -> String {
+fn compare(base: Base, want: &Pattern, raw: Option<&str>, got: &str) -> bool {
+    let text = || -> std::borrow::Cow<'_, str> {
+        if let Some(r) = raw {
+            return std::borrow::Cow::Borrowed(r);
+        }
         want.toks()
             .iter()
             .map(|t| match t {
@@ -256,13 +256,19 @@ fn compare(base: Base, want: &Pattern, got: &str) -> bool {
                 super::pattern::Tok::Star => "*".to_string(),
                 super::pattern::Tok::Var { name, .. } => format!("${{{name}}}"),
             })
-            .collect()
+            .collect::<String>()
+            .into()
     };
     use Base::*;
     match base {
         StringEquals | StringNotEquals | BinaryEquals => text() == got,
         StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
-            text().to_lowercase() == got.to_lowercase()
+            let t = text();
+            if t.is_ascii() && got.is_ascii() {
+                t.eq_ignore_ascii_case(got)
+            } else {
+                t.to_lowercase() == got.to_lowercase()
+            }
         }
         StringLike | StringNotLike => want.matches(got),
         Bool => {
