@@ -18,15 +18,18 @@ BIN=target/release/rolesmith
 node tests/reference/gen-requests.cjs "$SEED" "$COUNT" > "$WORK/requests.jsonl"
 echo "requests: $COUNT (seed $SEED), $(wc -c < "$WORK/requests.jsonl") bytes"
 
-now() { date +%s.%N; }
-t0=$(now); "$BIN" simulate --batch "$WORK/requests.jsonl" > "$WORK/ours.jsonl"; t1=$(now)
-node tests/reference/simulate-batch.cjs "$WORK/requests.jsonl" > "$WORK/ref.jsonl"; t2=$(now)
+# Wall time and CPU time (user + sys) of each whole process; on a shared,
+# loaded machine the CPU time is the steadier figure.
+TIMEFORMAT='%R %U %S'
+ours_t=$( { time "$BIN" simulate --batch "$WORK/requests.jsonl" > "$WORK/ours.jsonl"; } 2>&1 )
+ref_t=$( { time node tests/reference/simulate-batch.cjs "$WORK/requests.jsonl" > "$WORK/ref.jsonl"; } 2>&1 )
 
-awk -v a="$t0" -v b="$t1" -v c="$t2" -v n="$COUNT" 'BEGIN {
-  ours = b - a; ref = c - b
-  printf "rolesmith: %.3f s (%.0f requests/s)\n", ours, n / ours
-  printf "reference: %.3f s (%.0f requests/s)\n", ref, n / ref
-  printf "speed-up:  %.1fx\n", ref / ours
+awk -v o="$ours_t" -v r="$ref_t" -v n="$COUNT" 'BEGIN {
+  split(o, a, " "); split(r, b, " ")
+  ow = a[1]; oc = a[2] + a[3]; rw = b[1]; rc = b[2] + b[3]
+  printf "rolesmith: wall %.3f s (%.0f requests/s), cpu %.3f s\n", ow, n / ow, oc
+  printf "reference: wall %.3f s (%.0f requests/s), cpu %.3f s\n", rw, n / rw, rc
+  printf "speed-up:  wall %.1fx, cpu %.1fx\n", rw / ow, rc / oc
 }'
 
 # Same decisions, or the comparison means nothing.

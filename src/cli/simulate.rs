@@ -262,14 +262,15 @@ fn run_batch(path: &Path) -> Exit {
         if line.trim().is_empty() {
             continue;
         }
-        let result = match batch_line(&line, &mut cache) {
-            Ok(ev) => result_json(&ev),
+        let written = match batch_line(&line, &mut cache) {
+            Ok(ev) => write_result(&mut out, &ev),
             Err(msg) => {
                 any_error = true;
-                json!({"error": format!("line {}: {msg}", n + 1)})
+                let err = json!({"error": format!("line {}: {msg}", n + 1)});
+                writeln!(out, "{err}")
             }
         };
-        if writeln!(out, "{result}").is_err() {
+        if written.is_err() {
             // Closed pipe: the reader has what it wanted.
             return Exit::Ok;
         }
@@ -278,6 +279,29 @@ fn run_batch(path: &Path) -> Exit {
         return Exit::Ok;
     }
     if any_error { Exit::Problems } else { Exit::Ok }
+}
+
+/// Writes one result line, the same JSON as [`result_json`] without
+/// building a value tree (batch mode's hot path).
+fn write_result(out: &mut impl Write, ev: &Evaluation) -> std::io::Result<()> {
+    if ev.boundary_blocked {
+        out.write_all(b"{\"boundaryBlocked\":true,\"deciding\":[")?;
+    } else {
+        out.write_all(b"{\"deciding\":[")?;
+    }
+    for (i, r) in ev.deciding.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write!(out, "{{\"index\":{},\"policy\":", r.index)?;
+        serde_json::to_writer(&mut *out, &r.policy)?;
+        if let Some(sid) = &r.sid {
+            out.write_all(b",\"sid\":")?;
+            serde_json::to_writer(&mut *out, sid)?;
+        }
+        out.write_all(b"}")?;
+    }
+    writeln!(out, "],\"decision\":\"{}\"}}", ev.decision.as_str())
 }
 
 /// Evaluates one request line.
@@ -314,7 +338,10 @@ fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
         .context
         .unwrap_or_default()
         .into_iter()
-        .map(|(k, v)| {
+        .map(|(mut k, v)| {
+            // Keys are case-insensitive; lower-casing here lets the
+            // evaluator borrow them instead of copying.
+            k.make_ascii_lowercase();
             let vals = match v {
                 ContextValue::One(s) => vec![s.into_text()],
                 ContextValue::Many(list) => list.into_iter().map(Scalar::into_text).collect(),

@@ -470,15 +470,23 @@ fn ip_in(want: &str, got: &str) -> bool {
 /// A request context with lower-cased keys, built once per evaluation.
 #[derive(Debug, Default)]
 pub struct Context<'a> {
-    entries: Vec<(String, &'a [String])>,
+    entries: Vec<(std::borrow::Cow<'a, str>, &'a [String])>,
 }
 
 impl<'a> Context<'a> {
     /// Wraps a request context.
     pub fn new(ctx: &'a std::collections::BTreeMap<String, Vec<String>>) -> Context<'a> {
-        let mut entries: Vec<(String, &'a [String])> = ctx
+        // Keys already in lower case (as batch mode gives them) are borrowed.
+        let mut entries: Vec<(std::borrow::Cow<'a, str>, &'a [String])> = ctx
             .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.as_slice()))
+            .map(|(k, v)| {
+                let key = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                    std::borrow::Cow::Owned(k.to_ascii_lowercase())
+                } else {
+                    std::borrow::Cow::Borrowed(k.as_str())
+                };
+                (key, v.as_slice())
+            })
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         Context { entries }
@@ -487,7 +495,7 @@ impl<'a> Context<'a> {
     /// Values of a key (lower-cased name).
     pub fn get(&self, key_lower: &str) -> Option<&'a [String]> {
         self.entries
-            .binary_search_by(|(k, _)| k.as_str().cmp(key_lower))
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key_lower))
             .ok()
             .map(|i| self.entries[i].1)
     }

@@ -66,6 +66,11 @@ fn scan(
     allows: &mut Vec<StatementRef>,
 ) {
     for (i, st) in policy.statements().iter().enumerate() {
+        // Once a Deny matched, allows cannot change the decision nor appear
+        // among the deciding statements: skip their conditions.
+        if st.effect == Effect::Allow && !denies.is_empty() {
+            continue;
+        }
         if applies(st, req, ctx) {
             match st.effect {
                 Effect::Deny => denies.push(StatementRef::new(policy, i)),
