@@ -246,9 +246,15 @@ fn run_batch(path: &Path) -> Exit {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut cache = Cache::default();
     let mut any_error = false;
-    for (n, line) in reader.lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
+    // One reused buffer: no allocation per line.
+    let mut reader = reader;
+    let mut line = String::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) => n += 1,
             Err(e) => {
                 let _ = out.flush();
                 eprint_error(format!(
@@ -258,7 +264,7 @@ fn run_batch(path: &Path) -> Exit {
                 ));
                 return Exit::Failure;
             }
-        };
+        }
         if line.trim().is_empty() {
             continue;
         }
@@ -266,7 +272,7 @@ fn run_batch(path: &Path) -> Exit {
             Ok(ev) => write_result(&mut out, &ev),
             Err(msg) => {
                 any_error = true;
-                let err = json!({"error": format!("line {}: {msg}", n + 1)});
+                let err = json!({"error": format!("line {n}: {msg}")});
                 writeln!(out, "{err}")
             }
         };
