@@ -109,6 +109,17 @@ impl Pattern {
         )
     }
 
+    /// The characters of a pattern without wildcards or variables.
+    fn literal_chars(&self) -> Option<Vec<char>> {
+        self.toks
+            .iter()
+            .map(|t| match t {
+                Tok::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The tokens.
     pub fn toks(&self) -> &[Tok] {
         &self.toks
@@ -358,6 +369,14 @@ pub fn glob_includes(g: &Pattern, r: &Pattern) -> Option<bool> {
     if g.is_any() || g == r {
         return Some(true);
     }
+    // Fast paths for the common shapes (a concrete side): no automaton.
+    if let Some(text) = r.literal_chars() {
+        return Some(glob_units(&g.toks, &text, |p, c| p == c));
+    }
+    if g.literal_chars().is_some() {
+        // A literal covers only itself; `r` has a wildcard or a variable.
+        return Some(false);
+    }
     let sigma = alphabet(g, r);
     let mut start_r = vec![0usize];
     closure(&r.toks, &mut start_r);
@@ -398,6 +417,12 @@ pub fn glob_includes(g: &Pattern, r: &Pattern) -> Option<bool> {
 /// Some string is matched by both `a` and `b` (variables count as opaque
 /// symbols; widen them first to ask "for some value").
 pub fn glob_overlaps(a: &Pattern, b: &Pattern) -> bool {
+    if let Some(text) = a.literal_chars() {
+        return glob_units(&b.toks, &text, |p, c| p == c);
+    }
+    if let Some(text) = b.literal_chars() {
+        return glob_units(&a.toks, &text, |p, c| p == c);
+    }
     let sigma = alphabet(a, b);
     let mut sa = vec![0usize];
     closure(&a.toks, &mut sa);
