@@ -110,7 +110,7 @@ fn json_value() -> impl Strategy<Value = serde_json::Value> {
     ];
     let leaf = prop_oneof![
         words.clone().prop_map(|w| Value::String(w.to_string())),
-        any::<i64>().prop_map(|n| Value::from(n)),
+        any::<i64>().prop_map(Value::from),
         any::<bool>().prop_map(Value::Bool),
         Just(Value::Null),
     ];
