@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::{Exit, Format, Global, eprint_diagnostic, eprint_error, print_out};
-use crate::policy::{Decision, Evaluation, Policy, Request, StatementRef, evaluate, evaluate_refs};
+use crate::policy::{Decision, Evaluation, Policy, Request, StatementRef, evaluate, evaluate_as};
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -159,31 +159,37 @@ fn result_json(ev: &Evaluation) -> Value {
     o
 }
 
-/// Parsed policies by their JSON text, one map per position (`policies[0]`,
-/// ..., `boundary`) so that statement references name the position the
-/// request used: the same document on many lines is parsed once.
+/// Parsed policies by their JSON text: the same document on many lines (and
+/// in any position) is parsed once. Names come from the position at
+/// evaluation time ([`evaluate_as`]).
 #[derive(Default)]
 struct Cache {
-    by_slot: Vec<HashMap<String, Rc<Result<Policy, String>>>>,
+    parsed: HashMap<String, Rc<Result<Policy, ()>>>,
 }
 
 impl Cache {
+    /// The parsed document, or the parse error named after its position.
     fn get(
         &mut self,
-        slot: usize,
         name: impl Fn() -> String,
         raw: &str,
-    ) -> Rc<Result<Policy, String>> {
-        if self.by_slot.len() <= slot {
-            self.by_slot.resize_with(slot + 1, HashMap::new);
+    ) -> Result<Rc<Result<Policy, ()>>, String> {
+        let entry = match self.parsed.get(raw) {
+            Some(hit) => hit.clone(),
+            None => {
+                let parsed = Rc::new(Policy::parse_str("", raw).map_err(|_| ()));
+                self.parsed.insert(raw.to_string(), parsed.clone());
+                parsed
+            }
+        };
+        if entry.is_err() {
+            // Rare: parse again to name the position in the message.
+            return Err(match Policy::parse_str(&name(), raw) {
+                Err(e) => e.to_string(),
+                Ok(_) => format!("policy `{}` could not be parsed", name()),
+            });
         }
-        let map = &mut self.by_slot[slot];
-        if let Some(hit) = map.get(raw) {
-            return hit.clone();
-        }
-        let parsed = Rc::new(Policy::parse_str(&name(), raw).map_err(|e| e.to_string()));
-        map.insert(raw.to_string(), parsed.clone());
-        parsed
+        Ok(entry)
     }
 }
 
@@ -281,6 +287,9 @@ fn run_batch(path: &Path) -> Exit {
             return Exit::Ok;
         }
     }
+    // Freeing thousands of parsed documents one by one costs more than
+    // evaluating them; the process ends here and the OS takes the memory.
+    std::mem::forget(cache);
     if out.flush().is_err() {
         return Exit::Ok;
     }
@@ -322,23 +331,24 @@ fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
     let docs = req.policies.unwrap_or_default();
     let mut held = Vec::with_capacity(docs.len());
     for (i, d) in docs.iter().enumerate() {
-        held.push(cache.get(i + 1, || format!("policies[{i}]"), d.get()));
+        held.push((
+            format!("policies[{i}]"),
+            cache.get(|| format!("policies[{i}]"), d.get())?,
+        ));
     }
     let boundary = match req.boundary {
-        Some(b) if b.get() != "null" => Some(cache.get(0, || "boundary".to_string(), b.get())),
+        Some(b) if b.get() != "null" => Some(cache.get(|| "boundary".to_string(), b.get())?),
         _ => None,
     };
     let mut identity = Vec::with_capacity(held.len());
-    for p in &held {
-        match p.as_ref() {
-            Ok(p) => identity.push(p),
-            Err(e) => return Err(e.clone()),
+    for (name, p) in &held {
+        if let Ok(p) = p.as_ref() {
+            identity.push((name.as_str(), p));
         }
     }
     let boundary = match boundary.as_deref() {
-        None => None,
-        Some(Ok(b)) => Some(b),
-        Some(Err(e)) => return Err(e.clone()),
+        Some(Ok(b)) => Some(("boundary", b)),
+        _ => None,
     };
     let context = req
         .context
@@ -360,5 +370,5 @@ fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
         resource: req.resource,
         context,
     };
-    Ok(evaluate_refs(&req, &identity, boundary))
+    Ok(evaluate_as(&req, &identity, boundary))
 }

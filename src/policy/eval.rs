@@ -19,15 +19,27 @@ pub fn evaluate(req: &Request, identity: &[Policy], boundary: Option<&Policy>) -
 /// [`evaluate`] over borrowed policies (callers that cache parsed documents
 /// need not copy them into one slice).
 pub fn evaluate_refs(req: &Request, identity: &[&Policy], boundary: Option<&Policy>) -> Evaluation {
+    let named: Vec<(&str, &Policy)> = identity.iter().map(|p| (p.name(), *p)).collect();
+    evaluate_as(req, &named, boundary.map(|b| (b.name(), b)))
+}
+
+/// [`evaluate`] with the name each policy goes by in the answer's
+/// [`StatementRef`]s given by the caller: one parsed document can then be
+/// shared by several positions (batch mode's cache).
+pub fn evaluate_as(
+    req: &Request,
+    identity: &[(&str, &Policy)],
+    boundary: Option<(&str, &Policy)>,
+) -> Evaluation {
     let ctx = Context::new(&req.context);
     let mut denies = Vec::new();
     let mut allows = Vec::new();
     let mut boundary_allows = Vec::new();
-    for policy in identity {
-        scan(policy, req, &ctx, &mut denies, &mut allows);
+    for (name, policy) in identity {
+        scan(name, policy, req, &ctx, &mut denies, &mut allows);
     }
-    if let Some(b) = boundary {
-        scan(b, req, &ctx, &mut denies, &mut boundary_allows);
+    if let Some((name, b)) = boundary {
+        scan(name, b, req, &ctx, &mut denies, &mut boundary_allows);
     }
     if !denies.is_empty() {
         return Evaluation {
@@ -59,6 +71,7 @@ pub fn evaluate_refs(req: &Request, identity: &[&Policy], boundary: Option<&Poli
 }
 
 fn scan(
+    name: &str,
     policy: &Policy,
     req: &Request,
     ctx: &Context<'_>,
@@ -73,8 +86,8 @@ fn scan(
         }
         if applies(st, req, ctx) {
             match st.effect {
-                Effect::Deny => denies.push(StatementRef::new(policy, i)),
-                Effect::Allow => allows.push(StatementRef::new(policy, i)),
+                Effect::Deny => denies.push(StatementRef::named(name, st, i)),
+                Effect::Allow => allows.push(StatementRef::named(name, st, i)),
             }
         }
     }

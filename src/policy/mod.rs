@@ -29,6 +29,7 @@
 //! Principal::{Any, Typed(BTreeMap<type, values>)}; Principal::values("AWS")
 //! evaluate(&Request, identity: &[Policy], boundary: Option<&Policy>) -> Evaluation
 //! evaluate_refs(&Request, identity: &[&Policy], boundary) -> Evaluation
+//! evaluate_as(&Request, identity: &[(name, &Policy)], boundary: Option<(name, &Policy)>) -> Evaluation
 //! evaluate_unknown_context(action, resource, identity, boundary) -> Evaluation
 //! Evaluation { decision: Decision, deciding: Vec<StatementRef>, boundary_blocked: bool }
 //! Decision::{Allowed, ExplicitDeny, ImplicitDeny, Conditional { allow, deny_unless }}
@@ -53,7 +54,7 @@ pub mod pattern;
 use std::collections::BTreeMap;
 
 pub use condition::{ConditionClause, Operator};
-pub use eval::{evaluate, evaluate_refs, evaluate_unknown_context};
+pub use eval::{evaluate, evaluate_as, evaluate_refs, evaluate_unknown_context};
 
 use crate::manifest::Conditions;
 use pattern::Pattern;
@@ -218,6 +219,14 @@ pub struct StatementRef {
 }
 
 impl StatementRef {
+    pub(crate) fn named(policy: &str, st: &Statement, index: usize) -> StatementRef {
+        StatementRef {
+            policy: policy.to_string(),
+            index,
+            sid: st.sid.clone(),
+        }
+    }
+
     pub(crate) fn new(policy: &Policy, index: usize) -> StatementRef {
         StatementRef {
             policy: policy.name.clone(),
