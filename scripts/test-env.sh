@@ -19,9 +19,15 @@ ensure_chromium() {
   fi
 }
 
+# The policy evaluator's differential tests run the pinned npm reference.
+ensure_reference() {
+  (cd tests/reference && npm ci --no-audit --no-fund --silent)
+}
+
 run_tests() {
   ensure_venv
   ensure_chromium
+  ensure_reference
   cargo test
   "$VENV/bin/cfn-lint" --format parseable generated/*/*/template.json
   echo "cfn-lint: no errors, no warnings"
