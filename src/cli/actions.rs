@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use super::{Exit, Format, Global, eprint_diagnostic, eprint_error, print_out};
+use crate::catalogue::pattern::has_wildcard;
 use crate::catalogue::{self, Action, ActionPattern, Catalogue};
 use clap::Args;
 
@@ -46,7 +47,7 @@ pub fn run(_g: &Global, a: &ActionsArgs) -> Exit {
 
 fn no_match_message(cat: &Catalogue, raw: &str, p: ActionPattern<'_>) -> String {
     let mut msg = format!("no action in the catalogue matches `{raw}`");
-    if !p.service.contains(['*', '?']) && !cat.has_service(p.service) {
+    if !has_wildcard(p.service) && !cat.has_service(p.service) {
         let _ = write!(msg, "; there is no service `{}`", p.service);
         let close = cat.suggest_services(p.service, 3);
         if !close.is_empty() {

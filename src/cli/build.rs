@@ -1,12 +1,12 @@
 //! `rolesmith build [--check]`: loads the project, collects every output file
-//! ([`crate::compile::outputs`]) and writes them all or none; `--check`
+//! ([`super::project::load`], then the versioning step) and writes them all or none; `--check`
 //! writes nothing and shows what `build` would change as unified diffs.
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{Exit, Global};
-use crate::{compile, fsutil, manifest};
+use crate::fsutil;
 
 /// Arguments of `build`.
 #[derive(Debug, Args)]
@@ -21,41 +21,21 @@ pub struct BuildArgs {
 /// Runs `build`: 0 built (or up to date), 1 invalid manifests, failed
 /// compilation or stale output, 2 unreadable files.
 pub fn run(g: &Global, a: &BuildArgs) -> Exit {
-    if !g.config.is_file() {
-        super::eprint_error(format!(
-            "cannot read the config `{}`; pass `--config PATH` to the project's rolesmith.yaml",
-            g.config.display()
-        ));
-        return Exit::Failure;
-    }
-    let project = match manifest::load_project(&g.config) {
-        Ok(p) => p,
-        Err(diags) => {
-            super::validate::eprint_problems(&diags);
-            super::eprint_error(format!("build failed: {diags}; nothing was written"));
-            return super::validate::exit_for(&diags);
-        }
+    let l = match super::project::load(g) {
+        Ok(l) => l,
+        Err(exit) => return exit,
     };
-    let files = match compile::outputs(&project) {
+    let files = match super::release::versioned(&l, a.check) {
         Ok(f) => f,
-        Err(errors) => {
-            let n = errors.len();
-            for e in errors {
-                super::eprint_diagnostic(e);
-            }
-            super::eprint_error(format!(
-                "build failed: {n} problem{}; nothing was written",
-                if n == 1 { "" } else { "s" }
-            ));
-            return Exit::Problems;
-        }
+        Err(exit) => return exit,
     };
-    let root = g.root();
-    for note in strays(&root, &project) {
+    let root = &l.root;
+    let project = &l.project;
+    for note in strays(root, project) {
         eprint_warning(&note);
     }
     if a.check {
-        return check(&root, &files);
+        return check(root, &files);
     }
     let absolute: Vec<(PathBuf, Vec<u8>)> = files
         .iter()
@@ -66,7 +46,7 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
     let mut new_dirs: Vec<PathBuf> = absolute
         .iter()
         .flat_map(|(p, _)| p.ancestors().skip(1))
-        .filter(|d| d.starts_with(&root) && *d != root.as_path() && !d.exists())
+        .filter(|d| d.starts_with(root) && *d != root.as_path() && !d.exists())
         .map(Path::to_path_buf)
         .collect();
     new_dirs.sort();
@@ -104,7 +84,7 @@ fn eprint_warning(msg: &str) {
 /// folders are expected: released versions stay after a bump. These are
 /// notes, not failures: `build` never deletes, and a retired module's
 /// templates may still be deployed by customers.
-fn strays(root: &Path, project: &manifest::Project) -> Vec<String> {
+fn strays(root: &Path, project: &crate::manifest::Project) -> Vec<String> {
     let mut notes = Vec::new();
     let Ok(entries) = std::fs::read_dir(root.join("generated")) else {
         return notes;

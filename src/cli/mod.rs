@@ -12,6 +12,7 @@ mod actions;
 mod build;
 mod diff;
 mod drift;
+mod project;
 mod release;
 mod review;
 mod simulate;

@@ -1,12 +1,18 @@
-//! `rolesmith review MODULE [--version V] [--format md|html]`.
+//! `rolesmith review MODULE [--version V] [--format md|html]`: prints the
+//! review document of a module version. The current version is compiled and
+//! rendered now; an earlier version is read from its frozen document under
+//! `generated/<module>/<version>/`, since its manifest is gone.
 use super::{Exit, Global};
+use crate::{compile, review};
 use clap::{Args, ValueEnum};
 
 /// Document format of `review`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum ReviewFormat {
+    /// Markdown (`REVIEW.md`).
     #[default]
     Md,
+    /// One self-contained HTML page (`review.html`).
     Html,
 }
 
@@ -18,10 +24,83 @@ pub struct ReviewArgs {
     /// Version to review (default: the manifest's current version).
     #[arg(long)]
     pub version: Option<String>,
+    /// Document format.
     #[arg(long, value_enum, default_value_t = ReviewFormat::Md)]
     pub format: ReviewFormat,
 }
 
-pub fn run(_g: &Global, _a: &ReviewArgs) -> Exit {
-    super::not_yet("review")
+/// Runs `review`: 0 printed, 1 invalid manifests, 2 unknown module or
+/// version, unreadable config.
+pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
+    let l = match super::project::load(g) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    let Some(module) = l.project.modules.iter().find(|m| m.id == a.module) else {
+        let ids: Vec<&str> = l.project.modules.iter().map(|m| m.id.as_str()).collect();
+        let hint = ids
+            .iter()
+            .filter(|id| strsim::damerau_levenshtein(id, &a.module) <= 3)
+            .min_by_key(|id| strsim::damerau_levenshtein(id, &a.module))
+            .map(|id| format!("did you mean `{id}`? "))
+            .unwrap_or_default();
+        let known = if ids.is_empty() {
+            "none".to_string()
+        } else {
+            ids.iter()
+                .map(|i| format!("`{i}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        super::eprint_error(format!(
+            "unknown module `{}`; {hint}modules: {known}",
+            a.module
+        ));
+        return Exit::Failure;
+    };
+    let file = match a.format {
+        ReviewFormat::Md => review::MARKDOWN_FILE,
+        ReviewFormat::Html => review::HTML_FILE,
+    };
+    let wanted = match &a.version {
+        None => module.version.clone(),
+        Some(v) => match semver::Version::parse(v) {
+            Ok(w) => w,
+            Err(e) => {
+                super::eprint_error(format!(
+                    "`--version {v}` is not a version ({e}); give MAJOR.MINOR.PATCH, e.g. `1.2.0`"
+                ));
+                return Exit::Failure;
+            }
+        },
+    };
+    let rel = std::path::Path::new(compile::GENERATED_DIR)
+        .join(&module.id)
+        .join(wanted.to_string())
+        .join(file);
+    // The current version's document is the one `build` writes now (same
+    // compiled module, same history); an earlier version's is frozen on disk.
+    let text = if wanted == module.version {
+        l.files
+            .iter()
+            .find(|(p, _)| *p == rel)
+            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
+    } else {
+        std::fs::read_to_string(l.root.join(&rel)).ok()
+    };
+    match text {
+        Some(text) => {
+            super::print_out(&text);
+            Exit::Ok
+        }
+        None => {
+            super::eprint_error(format!(
+                "module `{}` has no review of version `{wanted}` in `{}` (current version: `{}`); give a version that `rolesmith build` wrote, or omit `--version`",
+                module.id,
+                compile::GENERATED_DIR,
+                module.version
+            ));
+            Exit::Failure
+        }
+    }
 }

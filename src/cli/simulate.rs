@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::{Exit, Format, Global, eprint_diagnostic, eprint_error, print_out};
-use crate::policy::{Decision, Evaluation, Policy, Request, StatementRef, evaluate, evaluate_refs};
+use crate::policy::{Decision, Evaluation, Policy, Request, StatementRef, evaluate, evaluate_as};
 use clap::Args;
 use serde_json::{Value, json};
 
@@ -121,15 +121,13 @@ fn load(path: &Path) -> Option<Policy> {
 
 fn result_text(ev: &Evaluation) -> String {
     let mut out = format!("{}\n", ev.decision.as_str());
-    if ev.boundary_blocked {
-        out.push_str("  the permissions boundary does not allow it\n");
-    }
-    let verb = match ev.decision {
-        Decision::ExplicitDeny => "denied by",
-        _ => "allowed by",
-    };
     for s in &ev.deciding {
-        out.push_str(&format!("  {verb} {s}\n"));
+        let line = match (&ev.decision, ev.boundary_blocked) {
+            (Decision::ExplicitDeny, _) => format!("  denied by {s}\n"),
+            (_, true) => format!("  allowed by {s}, but not by the permissions boundary\n"),
+            _ => format!("  allowed by {s}\n"),
+        };
+        out.push_str(&line);
     }
     out
 }
@@ -161,22 +159,77 @@ fn result_json(ev: &Evaluation) -> Value {
     o
 }
 
-/// Parsed policies by canonical JSON text: the same document on many lines
-/// is parsed once.
+/// Parsed policies by their JSON text: the same document on many lines (and
+/// in any position) is parsed once. Names come from the position at
+/// evaluation time ([`evaluate_as`]).
 #[derive(Default)]
 struct Cache {
-    parsed: HashMap<String, Rc<Result<Policy, String>>>,
+    parsed: HashMap<String, Rc<Result<Policy, ()>>>,
 }
 
 impl Cache {
-    fn get(&mut self, name: &str, doc: &Value) -> Rc<Result<Policy, String>> {
-        // Names differ by position; cache by (name, text) so references in
-        // the output name the position the request used.
-        let key = format!("{name}\u{0}{doc}");
-        self.parsed
-            .entry(key)
-            .or_insert_with(|| Rc::new(Policy::parse(name, doc).map_err(|e| e.to_string())))
-            .clone()
+    /// The parsed document, or the parse error named after its position.
+    fn get(
+        &mut self,
+        name: impl Fn() -> String,
+        raw: &str,
+    ) -> Result<Rc<Result<Policy, ()>>, String> {
+        let entry = match self.parsed.get(raw) {
+            Some(hit) => hit.clone(),
+            None => {
+                let parsed = Rc::new(Policy::parse_str("", raw).map_err(|_| ()));
+                self.parsed.insert(raw.to_string(), parsed.clone());
+                parsed
+            }
+        };
+        if entry.is_err() {
+            // Rare: parse again to name the position in the message.
+            return Err(match Policy::parse_str(&name(), raw) {
+                Err(e) => e.to_string(),
+                Ok(_) => format!("policy `{}` could not be parsed", name()),
+            });
+        }
+        Ok(entry)
+    }
+}
+
+/// One request line; documents stay raw JSON text (the cache key).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Line<'a> {
+    #[serde(borrow, default)]
+    policies: Option<Vec<&'a serde_json::value::RawValue>>,
+    #[serde(borrow, default)]
+    boundary: Option<&'a serde_json::value::RawValue>,
+    action: String,
+    resource: String,
+    #[serde(default)]
+    context: Option<BTreeMap<String, ContextValue>>,
+}
+
+/// A context value: one scalar or a list of scalars.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ContextValue {
+    One(Scalar),
+    Many(Vec<Scalar>),
+}
+
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Scalar {
+    Text(String),
+    Number(serde_json::Number),
+    Bool(bool),
+}
+
+impl Scalar {
+    fn into_text(self) -> String {
+        match self {
+            Scalar::Text(s) => s,
+            Scalar::Number(n) => n.to_string(),
+            Scalar::Bool(b) => b.to_string(),
+        }
     }
 }
 
@@ -199,9 +252,15 @@ fn run_batch(path: &Path) -> Exit {
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut cache = Cache::default();
     let mut any_error = false;
-    for (n, line) in reader.lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
+    // One reused buffer: no allocation per line.
+    let mut reader = reader;
+    let mut line = String::new();
+    let mut n = 0usize;
+    loop {
+        line.clear();
+        match reader.read_line(&mut line) {
+            Ok(0) => break,
+            Ok(_) => n += 1,
             Err(e) => {
                 let _ = out.flush();
                 eprint_error(format!(
@@ -211,103 +270,105 @@ fn run_batch(path: &Path) -> Exit {
                 ));
                 return Exit::Failure;
             }
-        };
+        }
         if line.trim().is_empty() {
             continue;
         }
-        let result = match batch_line(&line, &mut cache) {
-            Ok(ev) => result_json(&ev),
+        let written = match batch_line(&line, &mut cache) {
+            Ok(ev) => write_result(&mut out, &ev),
             Err(msg) => {
                 any_error = true;
-                json!({"error": format!("line {}: {msg}", n + 1)})
+                let err = json!({"error": format!("line {n}: {msg}")});
+                writeln!(out, "{err}")
             }
         };
-        if writeln!(out, "{result}").is_err() {
+        if written.is_err() {
             // Closed pipe: the reader has what it wanted.
             return Exit::Ok;
         }
     }
+    // Freeing thousands of parsed documents one by one costs more than
+    // evaluating them; the process ends here and the OS takes the memory.
+    std::mem::forget(cache);
     if out.flush().is_err() {
         return Exit::Ok;
     }
     if any_error { Exit::Problems } else { Exit::Ok }
 }
 
+/// Writes one result line, the same JSON as [`result_json`] without
+/// building a value tree (batch mode's hot path).
+fn write_result(out: &mut impl Write, ev: &Evaluation) -> std::io::Result<()> {
+    if ev.boundary_blocked {
+        out.write_all(b"{\"boundaryBlocked\":true,\"deciding\":[")?;
+    } else {
+        out.write_all(b"{\"deciding\":[")?;
+    }
+    for (i, r) in ev.deciding.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        write!(out, "{{\"index\":{},\"policy\":", r.index)?;
+        serde_json::to_writer(&mut *out, &r.policy)?;
+        if let Some(sid) = &r.sid {
+            out.write_all(b",\"sid\":")?;
+            serde_json::to_writer(&mut *out, sid)?;
+        }
+        out.write_all(b"}")?;
+    }
+    writeln!(out, "],\"decision\":\"{}\"}}", ev.decision.as_str())
+}
+
 /// Evaluates one request line.
 fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
-    let v: Value = serde_json::from_str(line).map_err(|e| format!("not valid JSON: {e}"))?;
-    let Value::Object(m) = v else {
-        return Err("a request line must be a JSON object".into());
-    };
-    for k in m.keys() {
-        if !["policies", "boundary", "action", "resource", "context"].contains(&k.as_str()) {
-            return Err(format!(
-                "unknown field `{k}`; a request has `policies`, `boundary`, `action`, `resource`, `context`"
-            ));
+    let req: Line<'_> = serde_json::from_str(line).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            format!("not valid JSON: {e}")
+        } else {
+            format!("{e}; a request is {{\"policies\": [...], \"boundary\": ..., \"action\": \"...\", \"resource\": \"...\", \"context\": {{...}}}}")
         }
-    }
-    let text = |k: &str| -> Result<String, String> {
-        match m.get(k) {
-            Some(Value::String(s)) => Ok(s.clone()),
-            Some(_) => Err(format!("`{k}` must be a string")),
-            None => Err(format!("`{k}` is missing")),
-        }
-    };
-    let action = text("action")?;
-    let resource = text("resource")?;
-    let docs = match m.get("policies") {
-        Some(Value::Array(a)) => a.as_slice(),
-        None | Some(Value::Null) => &[],
-        Some(_) => return Err("`policies` must be a list of policy documents".into()),
-    };
+    })?;
+    let docs = req.policies.unwrap_or_default();
     let mut held = Vec::with_capacity(docs.len());
     for (i, d) in docs.iter().enumerate() {
-        held.push(cache.get(&format!("policies[{i}]"), d));
+        held.push((
+            format!("policies[{i}]"),
+            cache.get(|| format!("policies[{i}]"), d.get())?,
+        ));
     }
-    let boundary = match m.get("boundary") {
-        None | Some(Value::Null) => None,
-        Some(d) => Some(cache.get("boundary", d)),
+    let boundary = match req.boundary {
+        Some(b) if b.get() != "null" => Some(cache.get(|| "boundary".to_string(), b.get())?),
+        _ => None,
     };
     let mut identity = Vec::with_capacity(held.len());
-    for p in &held {
-        match p.as_ref() {
-            Ok(p) => identity.push(p),
-            Err(e) => return Err(e.clone()),
+    for (name, p) in &held {
+        if let Ok(p) = p.as_ref() {
+            identity.push((name.as_str(), p));
         }
     }
     let boundary = match boundary.as_deref() {
-        None => None,
-        Some(Ok(b)) => Some(b),
-        Some(Err(e)) => return Err(e.clone()),
+        Some(Ok(b)) => Some(("boundary", b)),
+        _ => None,
     };
-    let mut context = BTreeMap::new();
-    match m.get("context") {
-        None | Some(Value::Null) => {}
-        Some(Value::Object(c)) => {
-            for (k, v) in c {
-                let vals = match v {
-                    Value::Array(a) => a.iter().map(scalar).collect::<Result<Vec<_>, _>>(),
-                    other => scalar(other).map(|s| vec![s]),
-                }
-                .map_err(|e| format!("context key `{k}`: {e}"))?;
-                context.insert(k.clone(), vals);
-            }
-        }
-        Some(_) => return Err("`context` must be an object of key -> value(s)".into()),
-    }
+    let context = req
+        .context
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(mut k, v)| {
+            // Keys are case-insensitive; lower-casing here lets the
+            // evaluator borrow them instead of copying.
+            k.make_ascii_lowercase();
+            let vals = match v {
+                ContextValue::One(s) => vec![s.into_text()],
+                ContextValue::Many(list) => list.into_iter().map(Scalar::into_text).collect(),
+            };
+            (k, vals)
+        })
+        .collect();
     let req = Request {
-        action,
-        resource,
+        action: req.action,
+        resource: req.resource,
         context,
     };
-    Ok(evaluate_refs(&req, &identity, boundary))
-}
-
-fn scalar(v: &Value) -> Result<String, String> {
-    match v {
-        Value::String(s) => Ok(s.clone()),
-        Value::Number(n) => Ok(n.to_string()),
-        Value::Bool(b) => Ok(b.to_string()),
-        _ => Err("values must be strings, numbers or booleans".into()),
-    }
+    Ok(evaluate_as(&req, &identity, boundary))
 }

@@ -13,7 +13,7 @@ pub mod lookup;
 pub mod size;
 pub mod template;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde_json::Value;
@@ -38,7 +38,7 @@ fn max_length(p: &crate::manifest::Parameter) -> u32 {
 /// drift detection checks that every grant of the deployed version is still
 /// allowed, versioning compares grants across versions, review documents
 /// list them per feature.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Grant {
     /// Statement id, unique in the module, stable while the feature is unchanged.
     pub sid: String,
@@ -193,6 +193,10 @@ pub enum CompileError {
         /// Feature of the first statement past the limit.
         feature: String,
     },
+    /// A review document could not be rendered (a defect in rolesmith).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Review(#[from] crate::review::ReviewError),
     /// The trust policy exceeds its quota.
     #[error(
         "module `{module}`: the trust policy needs {size} characters with the external id at its maximum length, more than the {limit} IAM allows"
@@ -365,23 +369,15 @@ pub fn compile_project_with(
     }
 }
 
-/// Every file `build` writes, paths relative to the project root, sorted.
-///
-/// This is the one place where generators add their files, so that `build`
-/// writes all of them or none (review documents and the release ledger join
-/// here).
-pub fn outputs_with(
-    lookup: &dyn ActionLookup,
-    project: &Project,
-) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
-    let compiled = compile_project_with(lookup, project)?;
+/// Template files of compiled modules, paths relative to the project root, sorted.
+fn template_files(compiled: &[CompiledModule]) -> Vec<(PathBuf, Vec<u8>)> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = compiled
         .iter()
         .flat_map(|c| c.files())
         .map(|(p, b)| (PathBuf::from(GENERATED_DIR).join(p), b))
         .collect();
     files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
+    files
 }
 
 /// Compiles one module against the embedded IAM catalogue.
@@ -397,10 +393,31 @@ pub fn compile_project(project: &Project) -> Result<Vec<CompiledModule>, Vec<Com
     compile_project_with(crate::catalogue::catalogue(), project)
 }
 
-/// Every file `build` writes (paths relative to the project root), from the
-/// embedded IAM catalogue; see [`outputs_with`].
-pub fn outputs(project: &Project) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
-    outputs_with(crate::catalogue::catalogue(), project)
+/// Every file `build` writes for compiled modules (paths relative to the
+/// project root, sorted): templates, then the review documents generated from
+/// the same compiled modules, with each module's release history.
+///
+/// This is the one place where generators add their files, so that `build`
+/// writes all of them or none (the release ledger joins in `cli::build`).
+pub fn outputs(
+    project: &Project,
+    compiled: &[CompiledModule],
+    histories: &BTreeMap<String, crate::review::History>,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
+    let catalogue = crate::catalogue::catalogue();
+    let mut files = template_files(compiled);
+    files.extend(
+        crate::review::files(
+            catalogue,
+            project,
+            compiled,
+            histories,
+            &crate::review::settings(project),
+        )
+        .map_err(|e| vec![e.into()])?,
+    );
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
 }
 
 #[cfg(test)]

@@ -115,6 +115,7 @@ pub fn config() -> Config {
             self_audit: true,
             tags: BTreeMap::from([("vendor".into(), "cx-portal".into())]),
         },
+        review: Default::default(),
     }
 }
 

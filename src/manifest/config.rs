@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::diag::Problem;
 use super::diag::SourceFile;
-use super::model::{Config, RolesConfig, Vendor};
+use super::model::{Config, ReviewConfig, RolesConfig, Vendor};
 use super::rules;
 use super::walk::Ctx;
 use super::yaml::{Node, Value};
@@ -34,7 +34,7 @@ pub fn check(src: &SourceFile, problems: &mut Vec<Problem>) -> (Option<Config>, 
 }
 
 fn check_root(cx: &mut Ctx<'_>, root: &Node) -> (Option<Config>, Option<String>) {
-    let Some(top) = cx.fields(root, root.span, "", &["vendor", "roles"]) else {
+    let Some(top) = cx.fields(root, root.span, "", &["vendor", "roles", "review"]) else {
         return (None, None);
     };
     let vendor = top
@@ -48,8 +48,16 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node) -> (Option<Config>, Option<String>)
         Some(r) => roles(cx, r, top.key("roles").map_or(root.span, |k| k.span)),
         None => (Some(default_roles()), Some(String::new())),
     };
-    let config = match (vendor, roles) {
-        (Some(vendor), Some(roles)) => Some(Config { vendor, roles }),
+    let review = match top.get("review") {
+        Some(r) => review(cx, r, top.key("review").map_or(root.span, |k| k.span)),
+        None => Some(ReviewConfig::default()),
+    };
+    let config = match (vendor, roles, review) {
+        (Some(vendor), Some(roles), Some(review)) => Some(Config {
+            vendor,
+            roles,
+            review,
+        }),
         _ => None,
     };
     (config, prefix)
@@ -336,4 +344,30 @@ fn tags(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, String>> {
         out.insert(k.to_owned(), v);
     }
     (cx.problems.len() == before).then_some(out)
+}
+
+fn review(cx: &mut Ctx<'_>, node: &Node, at: super::yaml::Span) -> Option<ReviewConfig> {
+    let f = cx.fields(node, at, "review", &["template_url_base"])?;
+    let mut out = ReviewConfig::default();
+    if let Some(n) = f.get("template_url_base") {
+        let base = cx.string(n, "review.template_url_base")?;
+        let ok = base
+            .strip_prefix("https://")
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'))
+            && !base
+                .chars()
+                .any(|c| c.is_whitespace() || matches!(c, '?' | '#'));
+        if !ok {
+            cx.report(
+                n.span,
+                "manifest::template_url_base",
+                format!("`review.template_url_base` `{base}` is not an https URL of a folder"),
+                "expected https://host/path",
+                Some("give the https address under which `<module>/<version>/template.json` is published, e.g. `https://my-bucket.s3.amazonaws.com/roles`, without `?` or `#`".to_owned()),
+            );
+            return None;
+        }
+        out.template_url_base = Some(base.trim_end_matches('/').to_owned());
+    }
+    Some(out)
 }

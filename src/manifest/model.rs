@@ -12,6 +12,17 @@ pub struct Config {
     pub vendor: Vendor,
     /// How module roles are shaped.
     pub roles: RolesConfig,
+    /// Review documents.
+    pub review: ReviewConfig,
+}
+
+/// Settings of the review documents (`review:` in `rolesmith.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReviewConfig {
+    /// `https://` base under which templates are published as
+    /// `<base>/<module>/<version>/template.json`; enables the console
+    /// quick-create link. No trailing `/`.
+    pub template_url_base: Option<String>,
 }
 
 /// The vendor whose authoriser role every module role trusts.

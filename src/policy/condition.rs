@@ -222,21 +222,32 @@ impl ConditionClause {
 
     /// The base comparison of one request value against the policy values.
     fn one_value(&self, got: &str, ctx: &Context<'_>) -> bool {
-        let any = self
-            .patterns
-            .iter()
-            .any(|p| match p.resolve(|k| ctx.single(k)) {
-                Some(p) => compare(self.operator.base, &p, got),
-                None => false,
-            });
-        any != self.operator.base.is_negated()
+        let base = self.operator.base;
+        let each = self.patterns.iter().zip(&self.values).map(|(p, raw)| {
+            // The written value is the text to compare unless it spells a
+            // variable or an escape (`${...}`): then rebuild it from tokens.
+            let raw = (!raw.contains("${")).then_some(raw.as_str());
+            p.resolve(|k| ctx.single(k))
+                .map(|p| compare(base, &p, raw, got))
+        });
+        if base.is_negated() {
+            // A value whose variable has no value cannot be shown different:
+            // the negated comparison fails (a missing policy variable makes
+            // the condition not match).
+            each.map(|r| r.map(|m| !m)).all(|r| r == Some(true))
+        } else {
+            each.into_iter().any(|r| r == Some(true))
+        }
     }
 }
 
 /// Positive comparison of one request value `got` with one resolved policy
 /// value `want` (negation is applied by the caller).
-fn compare(base: Base, want: &Pattern, got: &str) -> bool {
-    let text = || -> String {
+fn compare(base: Base, want: &Pattern, raw: Option<&str>, got: &str) -> bool {
+    let text = || -> std::borrow::Cow<'_, str> {
+        if let Some(r) = raw {
+            return std::borrow::Cow::Borrowed(r);
+        }
         want.toks()
             .iter()
             .map(|t| match t {
@@ -245,16 +256,25 @@ fn compare(base: Base, want: &Pattern, got: &str) -> bool {
                 super::pattern::Tok::Star => "*".to_string(),
                 super::pattern::Tok::Var { name, .. } => format!("${{{name}}}"),
             })
-            .collect()
+            .collect::<String>()
+            .into()
     };
     use Base::*;
     match base {
         StringEquals | StringNotEquals | BinaryEquals => text() == got,
         StringEqualsIgnoreCase | StringNotEqualsIgnoreCase => {
-            text().to_lowercase() == got.to_lowercase()
+            let t = text();
+            if t.is_ascii() && got.is_ascii() {
+                t.eq_ignore_ascii_case(got)
+            } else {
+                t.to_lowercase() == got.to_lowercase()
+            }
         }
         StringLike | StringNotLike => want.matches(got),
-        Bool => text().eq_ignore_ascii_case(got),
+        Bool => {
+            let w = text().to_ascii_lowercase();
+            (w == "true" || w == "false") && w == got.to_ascii_lowercase()
+        }
         NumericEquals | NumericNotEquals => num_cmp(&text(), got, |a, b| a == b),
         NumericLessThan => num_cmp(&text(), got, |w, g| g < w),
         NumericLessThanEquals => num_cmp(&text(), got, |w, g| g <= w),
@@ -450,15 +470,23 @@ fn ip_in(want: &str, got: &str) -> bool {
 /// A request context with lower-cased keys, built once per evaluation.
 #[derive(Debug, Default)]
 pub struct Context<'a> {
-    entries: Vec<(String, &'a [String])>,
+    entries: Vec<(std::borrow::Cow<'a, str>, &'a [String])>,
 }
 
 impl<'a> Context<'a> {
     /// Wraps a request context.
     pub fn new(ctx: &'a std::collections::BTreeMap<String, Vec<String>>) -> Context<'a> {
-        let mut entries: Vec<(String, &'a [String])> = ctx
+        // Keys already in lower case (as batch mode gives them) are borrowed.
+        let mut entries: Vec<(std::borrow::Cow<'a, str>, &'a [String])> = ctx
             .iter()
-            .map(|(k, v)| (k.to_ascii_lowercase(), v.as_slice()))
+            .map(|(k, v)| {
+                let key = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                    std::borrow::Cow::Owned(k.to_ascii_lowercase())
+                } else {
+                    std::borrow::Cow::Borrowed(k.as_str())
+                };
+                (key, v.as_slice())
+            })
             .collect();
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         Context { entries }
@@ -467,7 +495,7 @@ impl<'a> Context<'a> {
     /// Values of a key (lower-cased name).
     pub fn get(&self, key_lower: &str) -> Option<&'a [String]> {
         self.entries
-            .binary_search_by(|(k, _)| k.as_str().cmp(key_lower))
+            .binary_search_by(|(k, _)| k.as_ref().cmp(key_lower))
             .ok()
             .map(|i| self.entries[i].1)
     }

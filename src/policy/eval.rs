@@ -19,15 +19,27 @@ pub fn evaluate(req: &Request, identity: &[Policy], boundary: Option<&Policy>) -
 /// [`evaluate`] over borrowed policies (callers that cache parsed documents
 /// need not copy them into one slice).
 pub fn evaluate_refs(req: &Request, identity: &[&Policy], boundary: Option<&Policy>) -> Evaluation {
+    let named: Vec<(&str, &Policy)> = identity.iter().map(|p| (p.name(), *p)).collect();
+    evaluate_as(req, &named, boundary.map(|b| (b.name(), b)))
+}
+
+/// [`evaluate`] with the name each policy goes by in the answer's
+/// [`StatementRef`]s given by the caller: one parsed document can then be
+/// shared by several positions (batch mode's cache).
+pub fn evaluate_as(
+    req: &Request,
+    identity: &[(&str, &Policy)],
+    boundary: Option<(&str, &Policy)>,
+) -> Evaluation {
     let ctx = Context::new(&req.context);
     let mut denies = Vec::new();
     let mut allows = Vec::new();
     let mut boundary_allows = Vec::new();
-    for policy in identity {
-        scan(policy, req, &ctx, &mut denies, &mut allows);
+    for (name, policy) in identity {
+        scan(name, policy, req, &ctx, &mut denies, &mut allows);
     }
-    if let Some(b) = boundary {
-        scan(b, req, &ctx, &mut denies, &mut boundary_allows);
+    if let Some((name, b)) = boundary {
+        scan(name, b, req, &ctx, &mut denies, &mut boundary_allows);
     }
     if !denies.is_empty() {
         return Evaluation {
@@ -59,6 +71,7 @@ pub fn evaluate_refs(req: &Request, identity: &[&Policy], boundary: Option<&Poli
 }
 
 fn scan(
+    name: &str,
     policy: &Policy,
     req: &Request,
     ctx: &Context<'_>,
@@ -66,10 +79,15 @@ fn scan(
     allows: &mut Vec<StatementRef>,
 ) {
     for (i, st) in policy.statements().iter().enumerate() {
+        // Once a Deny matched, allows cannot change the decision nor appear
+        // among the deciding statements: skip their conditions.
+        if st.effect == Effect::Allow && !denies.is_empty() {
+            continue;
+        }
         if applies(st, req, ctx) {
             match st.effect {
-                Effect::Deny => denies.push(StatementRef::new(policy, i)),
-                Effect::Allow => allows.push(StatementRef::new(policy, i)),
+                Effect::Deny => denies.push(StatementRef::named(name, st, i)),
+                Effect::Allow => allows.push(StatementRef::named(name, st, i)),
             }
         }
     }
@@ -85,11 +103,25 @@ fn applies(st: &Statement, req: &Request, ctx: &Context<'_>) -> bool {
     };
     // A variable without a value makes its pattern match nothing (AWS IAM
     // User Guide, "Policy variables": "...then the condition does not match").
-    let any = st.compiled.resources.iter().any(|p| {
-        p.resolve(|k| ctx.single(k))
-            .is_some_and(|p| resource_matches(&p, &req.resource))
-    });
-    if any == matches!(resource, Element::Not(_)) {
+    let matched = match resource {
+        Element::Listed(_) => st.compiled.resources.iter().any(|p| {
+            p.resolve(|k| ctx.single(k))
+                .is_some_and(|p| resource_matches(&p, &req.resource))
+        }),
+        // An entry whose variable has no value is "unknown", not "no
+        // match": the `NotResource` applies only if no value could make the
+        // entry match (the variable widened to `*` does not match either).
+        Element::Not(_) => {
+            st.compiled
+                .resources
+                .iter()
+                .all(|p| match p.resolve(|k| ctx.single(k)) {
+                    Some(p) => !resource_matches(&p, &req.resource),
+                    None => !resource_matches(&p.widened(), &req.resource),
+                })
+        }
+    };
+    if !matched {
         return false;
     }
     st.compiled.conditions.iter().all(|c| c.eval(ctx))

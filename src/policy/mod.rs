@@ -17,6 +17,30 @@
 //!   `resource_covers`, [`coverage::covers`]); it is the one implementation
 //!   that the evaluator, the additivity check and drift detection share.
 //!
+//! API used by other stages (signatures):
+//!
+//! ```text
+//! Policy::parse(name: &str, doc: &serde_json::Value) -> Result<Policy, PolicyError>
+//! Policy::parse_str(name: &str, json: &str) -> Result<Policy, PolicyError>
+//! Policy::statements(&self) -> &[Statement]   // + name(), id(), version()
+//! Statement { sid, effect: Effect, action: Element, resource: Option<Element>,
+//!             principal: Option<Principal>, not_principal: Option<Principal>,
+//!             condition: Conditions }           // Element::{Listed, Not}(Vec<String>)
+//! Principal::{Any, Typed(BTreeMap<type, values>)}; Principal::values("AWS")
+//! evaluate(&Request, identity: &[Policy], boundary: Option<&Policy>) -> Evaluation
+//! evaluate_refs(&Request, identity: &[&Policy], boundary) -> Evaluation
+//! evaluate_as(&Request, identity: &[(name, &Policy)], boundary: Option<(name, &Policy)>) -> Evaluation
+//! evaluate_unknown_context(action, resource, identity, boundary) -> Evaluation
+//! Evaluation { decision: Decision, deciding: Vec<StatementRef>, boundary_blocked: bool }
+//! Decision::{Allowed, ExplicitDeny, ImplicitDeny, Conditional { allow, deny_unless }}
+//! coverage::action_covers(grant, required) -> bool
+//! coverage::resource_covers(grant, required) -> bool
+//! coverage::{action_overlaps, resource_overlaps}(a, b) -> bool
+//! coverage::covers(identity, boundary, &Requirement) -> Coverage
+//! Coverage::{Granted { by }, Conditional { allow, deny_unless, by },
+//!            Denied { by, reason: DenyReason::{ExplicitDeny, Boundary} }, NotGranted}
+//! ```
+//!
 //! Invariants: names compared as AWS does (actions and condition keys
 //! case-insensitive, resources case-sensitive); statement indexes in
 //! [`StatementRef`] are 0-based positions in the document's statement list.
@@ -30,7 +54,7 @@ pub mod pattern;
 use std::collections::BTreeMap;
 
 pub use condition::{ConditionClause, Operator};
-pub use eval::{evaluate, evaluate_refs, evaluate_unknown_context};
+pub use eval::{evaluate, evaluate_as, evaluate_refs, evaluate_unknown_context};
 
 use crate::manifest::Conditions;
 use pattern::Pattern;
@@ -195,6 +219,14 @@ pub struct StatementRef {
 }
 
 impl StatementRef {
+    pub(crate) fn named(policy: &str, st: &Statement, index: usize) -> StatementRef {
+        StatementRef {
+            policy: policy.to_string(),
+            index,
+            sid: st.sid.clone(),
+        }
+    }
+
     pub(crate) fn new(policy: &Policy, index: usize) -> StatementRef {
         StatementRef {
             policy: policy.name.clone(),

@@ -36,6 +36,8 @@ pub enum Tok {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Pattern {
     toks: Vec<Tok>,
+    /// Cached: some token is a [`Tok::Var`].
+    has_vars: bool,
 }
 
 /// Upper bound on explored automaton states before inclusion gives up
@@ -44,6 +46,11 @@ pub struct Pattern {
 const STATE_LIMIT: usize = 200_000;
 
 impl Pattern {
+    fn from_toks(toks: Vec<Tok>) -> Pattern {
+        let has_vars = toks.iter().any(|t| matches!(t, Tok::Var { .. }));
+        Pattern { toks, has_vars }
+    }
+
     /// Tokenises `text`. With `variables` false (policy `Version` 2008 or
     /// absent), `${...}` is literal text, as AWS treats it.
     pub fn new(text: &str, variables: bool) -> Pattern {
@@ -81,28 +88,36 @@ impl Pattern {
             }
             i += 1;
         }
-        Pattern { toks }
+        Pattern::from_toks(toks)
     }
 
     /// A pattern of literal text only (no wildcards, no variables).
     pub fn literal(text: &str) -> Pattern {
-        Pattern {
-            toks: text.chars().map(Tok::Char).collect(),
-        }
+        Pattern::from_toks(text.chars().map(Tok::Char).collect())
     }
 
     /// The pattern with every literal lower-cased (for case-insensitive use).
     pub fn lowercased(&self) -> Pattern {
-        Pattern {
-            toks: self
-                .toks
+        Pattern::from_toks(
+            self.toks
                 .iter()
                 .map(|t| match t {
                     Tok::Char(c) => Tok::Char(c.to_lowercase().next().unwrap_or(*c)),
                     other => other.clone(),
                 })
                 .collect(),
-        }
+        )
+    }
+
+    /// The characters of a pattern without wildcards or variables.
+    fn literal_chars(&self) -> Option<Vec<char>> {
+        self.toks
+            .iter()
+            .map(|t| match t {
+                Tok::Char(c) => Some(*c),
+                _ => None,
+            })
+            .collect()
     }
 
     /// The tokens.
@@ -117,7 +132,7 @@ impl Pattern {
 
     /// True when the pattern holds a policy variable.
     pub fn has_variables(&self) -> bool {
-        self.toks.iter().any(|t| matches!(t, Tok::Var { .. }))
+        self.has_vars
     }
 
     /// Names of the policy variables in the pattern.
@@ -146,9 +161,12 @@ impl Pattern {
     /// Replaces variables with their values from `lookup` (literal text: a
     /// `*` in a value is not a wildcard). `None` when a variable has neither a
     /// value nor a default: AWS then lets the pattern match nothing.
-    pub fn resolve<'a>(&self, lookup: impl Fn(&str) -> Option<&'a str>) -> Option<Pattern> {
-        if !self.has_variables() {
-            return Some(self.clone());
+    pub fn resolve<'a>(
+        &self,
+        lookup: impl Fn(&str) -> Option<&'a str>,
+    ) -> Option<std::borrow::Cow<'_, Pattern>> {
+        if !self.has_vars {
+            return Some(std::borrow::Cow::Borrowed(self));
         }
         let mut toks = Vec::with_capacity(self.toks.len());
         for t in &self.toks {
@@ -160,21 +178,20 @@ impl Pattern {
                 other => toks.push(other.clone()),
             }
         }
-        Some(Pattern { toks })
+        Some(std::borrow::Cow::Owned(Pattern::from_toks(toks)))
     }
 
     /// Variables replaced by `*` (what the pattern could match for some value).
     pub fn widened(&self) -> Pattern {
-        Pattern {
-            toks: self
-                .toks
+        Pattern::from_toks(
+            self.toks
                 .iter()
                 .map(|t| match t {
                     Tok::Var { .. } => Tok::Star,
                     other => other.clone(),
                 })
                 .collect(),
-        }
+        )
     }
 
     /// Glob match of a concrete string (variables in the pattern never match:
@@ -198,7 +215,7 @@ impl Pattern {
                 last.push(t.clone());
             }
         }
-        parts.into_iter().map(|toks| Pattern { toks }).collect()
+        parts.into_iter().map(Pattern::from_toks).collect()
     }
 
     /// Joins parts with `:`.
@@ -210,7 +227,7 @@ impl Pattern {
             }
             toks.extend(p.toks.iter().cloned());
         }
-        Pattern { toks }
+        Pattern::from_toks(toks)
     }
 }
 
@@ -231,12 +248,25 @@ fn char_eq(p: char, c: char, ignore_case: bool) -> bool {
     p == c || (ignore_case && c.to_lowercase().eq(std::iter::once(p)))
 }
 
-/// Linear-time glob matching with single-star backtracking.
+/// Linear-time glob matching with single-star backtracking. ASCII input
+/// (the usual case for ARNs and actions) is matched on bytes, without
+/// allocating.
 fn glob_match(toks: &[Tok], s: &str, ignore_case: bool) -> bool {
-    let chars: Vec<char> = s.chars().collect();
+    if s.is_ascii() {
+        glob_units(toks, s.as_bytes(), |p, b| {
+            let c = b as char;
+            p == c || (ignore_case && p == c.to_ascii_lowercase())
+        })
+    } else {
+        let chars: Vec<char> = s.chars().collect();
+        glob_units(toks, &chars, |p, c| char_eq(p, c, ignore_case))
+    }
+}
+
+fn glob_units<T: Copy>(toks: &[Tok], units: &[T], eq: impl Fn(char, T) -> bool) -> bool {
     let (mut p, mut c) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
-    while c < chars.len() {
+    while c < units.len() {
         match toks.get(p) {
             Some(Tok::Star) => {
                 star = Some((p, c));
@@ -248,7 +278,7 @@ fn glob_match(toks: &[Tok], s: &str, ignore_case: bool) -> bool {
                 c += 1;
                 continue;
             }
-            Some(Tok::Char(pc)) if char_eq(*pc, chars[c], ignore_case) => {
+            Some(Tok::Char(pc)) if eq(*pc, units[c]) => {
                 p += 1;
                 c += 1;
                 continue;
@@ -339,6 +369,14 @@ pub fn glob_includes(g: &Pattern, r: &Pattern) -> Option<bool> {
     if g.is_any() || g == r {
         return Some(true);
     }
+    // Fast paths for the common shapes (a concrete side): no automaton.
+    if let Some(text) = r.literal_chars() {
+        return Some(glob_units(&g.toks, &text, |p, c| p == c));
+    }
+    if g.literal_chars().is_some() {
+        // A literal covers only itself; `r` has a wildcard or a variable.
+        return Some(false);
+    }
     let sigma = alphabet(g, r);
     let mut start_r = vec![0usize];
     closure(&r.toks, &mut start_r);
@@ -379,6 +417,12 @@ pub fn glob_includes(g: &Pattern, r: &Pattern) -> Option<bool> {
 /// Some string is matched by both `a` and `b` (variables count as opaque
 /// symbols; widen them first to ask "for some value").
 pub fn glob_overlaps(a: &Pattern, b: &Pattern) -> bool {
+    if let Some(text) = a.literal_chars() {
+        return glob_units(&b.toks, &text, |p, c| p == c);
+    }
+    if let Some(text) = b.literal_chars() {
+        return glob_units(&a.toks, &text, |p, c| p == c);
+    }
     let sigma = alphabet(a, b);
     let mut sa = vec![0usize];
     closure(&a.toks, &mut sa);
@@ -427,9 +471,7 @@ const ARN_PARTS: usize = 6;
 fn arn_parts(p: &Pattern) -> Vec<Pattern> {
     let mut parts = p.split_colons(ARN_PARTS);
     while parts.len() < ARN_PARTS {
-        parts.push(Pattern {
-            toks: vec![Tok::Star],
-        });
+        parts.push(Pattern::from_toks(vec![Tok::Star]));
     }
     parts
 }
@@ -445,14 +487,37 @@ pub fn resource_matches(p: &Pattern, resource: &str) -> bool {
     if !p.is_arn() {
         return p.matches(resource);
     }
-    let got: Vec<&str> = resource.splitn(ARN_PARTS, ':').collect();
-    if got.len() < ARN_PARTS {
-        return false;
+    // Walk the pattern's parts and the resource's parts side by side,
+    // without allocating (this is the evaluator's hot path).
+    let mut got = resource.splitn(ARN_PARTS, ':');
+    let spelled = part_count(p.toks());
+    let mut rest = p.toks();
+    for part in 0..ARN_PARTS {
+        let Some(g) = got.next() else {
+            return false;
+        };
+        if part >= spelled {
+            // Missing trailing parts of a short ARN pattern are `*`.
+            continue;
+        }
+        let end = if part + 1 == ARN_PARTS {
+            rest.len()
+        } else {
+            rest.iter()
+                .position(|t| *t == Tok::Char(':'))
+                .unwrap_or(rest.len())
+        };
+        if !glob_match(&rest[..end], g, false) {
+            return false;
+        }
+        rest = rest.get(end + 1..).unwrap_or(&[]);
     }
-    arn_parts(p)
-        .iter()
-        .zip(got.iter())
-        .all(|(pp, g)| pp.matches(g))
+    true
+}
+
+/// Number of ARN parts a pattern spells out (at most six).
+fn part_count(toks: &[Tok]) -> usize {
+    (toks.iter().filter(|t| **t == Tok::Char(':')).count() + 1).min(ARN_PARTS)
 }
 
 /// Every resource matched by `r` is matched by `g`, both possibly patterns

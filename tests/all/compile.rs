@@ -54,13 +54,34 @@ fn template_snapshots() {
 
 #[test]
 fn compiling_twice_gives_the_same_bytes() {
-    let a = compile::outputs(&shipped()).unwrap();
-    let b = compile::outputs(&shipped()).unwrap();
+    let outputs = || {
+        let p = shipped();
+        let compiled = compile::compile_project(&p).unwrap();
+        compile::outputs(&p, &compiled, &Default::default()).unwrap()
+    };
+    let (a, b) = (outputs(), outputs());
     assert_eq!(a, b);
-    assert_eq!(a.len(), shipped().modules.len());
+    let templates = a
+        .iter()
+        .filter(|(p, _)| p.ends_with("template.json"))
+        .count();
+    assert_eq!(templates, shipped().modules.len());
     for (path, bytes) in &a {
         assert!(path.starts_with("generated"), "{}", path.display());
-        assert!(path.ends_with("template.json"));
+        let name = path.file_name().unwrap().to_string_lossy();
+        // Templates, and the review documents written beside them.
+        assert!(
+            [
+                "template.json",
+                "REVIEW.md",
+                "review.html",
+                "index.html",
+                "README.md"
+            ]
+            .contains(&name.as_ref()),
+            "{}",
+            path.display()
+        );
         assert_eq!(bytes.last(), Some(&b'\n'));
     }
 }
@@ -247,7 +268,8 @@ fn build_then_check_and_stale_files() {
 
     let (code, out, err) = rolesmith(root, &["build"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(out, "built 2 modules: 2 files changed\n");
+    // 2 templates, 2 x 2 review documents, 2 index pages.
+    assert_eq!(out, "built 2 modules: 8 files changed\n");
     let flows = root.join("generated/flows/2.0.1/template.json");
     let tables = root.join("generated/tables/0.3.0/template.json");
     assert!(flows.is_file() && tables.is_file());

@@ -6,3 +6,5 @@ mod policy;
 mod acceptance;
 mod catalogue;
 mod compile;
+mod review;
+mod version;

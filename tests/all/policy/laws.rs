@@ -76,3 +76,70 @@ fn fill(p: &str, t: &str) -> String {
         })
         .collect()
 }
+
+/// JSON values built from the policy grammar's own words, so that random
+/// documents get deep enough to reach every check.
+fn json_value() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let words = prop_oneof![
+        Just("Version"),
+        Just("Statement"),
+        Just("Effect"),
+        Just("Allow"),
+        Just("Deny"),
+        Just("Action"),
+        Just("NotAction"),
+        Just("Resource"),
+        Just("NotResource"),
+        Just("Condition"),
+        Just("Principal"),
+        Just("Sid"),
+        Just("StringEquals"),
+        Just("ForAnyValue:StringLike"),
+        Just("NullIfExists"),
+        Just("DateLessThan"),
+        Just("IpAddress"),
+        Just("aws:SourceIp"),
+        Just("2012-10-17"),
+        Just("*"),
+        Just("s3:Get*"),
+        Just("arn:aws:s3:::b/${aws:username}"),
+        Just("${"),
+        Just("10.0.0.0/99"),
+        Just("AWS"),
+    ];
+    let leaf = prop_oneof![
+        words.clone().prop_map(|w| Value::String(w.to_string())),
+        any::<i64>().prop_map(Value::from),
+        any::<bool>().prop_map(Value::Bool),
+        Just(Value::Null),
+    ];
+    leaf.prop_recursive(5, 64, 6, move |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+            proptest::collection::btree_map(words.clone().prop_map(str::to_string), inner, 0..5)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, .. ProptestConfig::default() })]
+
+    /// Any JSON is either a policy or an error; evaluating what parses never
+    /// panics either (the test harness turns a panic into a failure).
+    #[test]
+    fn parsing_and_evaluating_never_panic(doc in json_value(), ctx_val in "[a-z0-9.:/*${}-]{0,12}") {
+        use rolesmith::policy::{Policy, Request, evaluate, evaluate_unknown_context};
+        if let Ok(p) = Policy::parse("p", &doc) {
+            let mut context = std::collections::BTreeMap::new();
+            for k in ["aws:SourceIp", "aws:username", "aws:CurrentTime"] {
+                context.insert(k.to_string(), vec![ctx_val.clone()]);
+            }
+            let req = Request { action: "s3:GetObject".into(), resource: "arn:aws:s3:::b/k".into(), context };
+            let _ = evaluate(&req, std::slice::from_ref(&p), Some(&p));
+            let _ = evaluate_unknown_context("s3:Get*", "arn:aws:s3:::b/*", std::slice::from_ref(&p), None);
+        }
+        let _ = Policy::parse_str("p", &doc.to_string()[..doc.to_string().len() / 2]);
+    }
+}

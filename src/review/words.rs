@@ -1,0 +1,540 @@
+//! Plain words for what a security reviewer reads: resources (an `Fn::Sub`
+//! ARN aligned with the catalogue's ARN format of its resource type),
+//! condition blocks and session lengths. Backticks mark names (parameters,
+//! literal values); the HTML renderer turns them into `<code>`.
+
+use super::lookup::ResourceType;
+use crate::manifest::Conditions;
+
+/// One piece of an ARN format: literal text or a `${Name}` placeholder.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece<'a> {
+    Lit(&'a str),
+    Ph(&'a str),
+}
+
+fn pieces(format: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = format;
+    while let Some(i) = rest.find("${") {
+        let Some(end) = rest[i..].find('}').map(|e| e + i) else {
+            break;
+        };
+        if i > 0 {
+            out.push(Piece::Lit(&rest[..i]));
+        }
+        out.push(Piece::Ph(&rest[i + 2..end]));
+        rest = &rest[end + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Lit(rest));
+    }
+    out
+}
+
+/// Splits a resource into units: a `${...}` reference is one unit, so a
+/// placeholder of the format takes it whole.
+fn units(resource: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = resource;
+    while !rest.is_empty() {
+        let len = if rest.starts_with("${") {
+            rest.find('}').map_or(rest.len(), |e| e + 1)
+        } else {
+            rest.chars().next().map_or(1, char::len_utf8)
+        };
+        out.push(&rest[..len]);
+        rest = &rest[len..];
+    }
+    out
+}
+
+/// Aligns a resource with an ARN format: the value each placeholder of the
+/// format takes, in order, or `None` when the resource does not fit. A
+/// placeholder takes at least one unit, never a `:`, and a `/` only when it
+/// ends the format (object keys and paths).
+fn align<'a>(format: &'a str, resource: &str) -> Option<Vec<(&'a str, String)>> {
+    let ps = pieces(format);
+    let us = units(resource);
+    let mut out = Vec::new();
+    if go(&ps, &us, &mut out) {
+        Some(out)
+    } else {
+        None
+    }
+}
+
+fn go<'a>(ps: &[Piece<'a>], us: &[&str], out: &mut Vec<(&'a str, String)>) -> bool {
+    match ps.split_first() {
+        None => us.is_empty(),
+        Some((Piece::Lit(l), rest)) => {
+            let mut k = 0;
+            let mut matched = 0;
+            while matched < l.len() {
+                match us.get(k) {
+                    Some(u) if l[matched..].starts_with(u) => {
+                        matched += u.len();
+                        k += 1;
+                    }
+                    _ => return false,
+                }
+            }
+            go(rest, &us[k..], out)
+        }
+        Some((Piece::Ph(name), rest)) => {
+            let last = rest.is_empty();
+            for k in 1..=us.len() {
+                let Some(u) = us.get(k - 1) else { break };
+                if *u == ":" || (*u == "/" && !last) {
+                    break;
+                }
+                out.push((name, us[..k].concat()));
+                if go(rest, &us[k..], out) {
+                    return true;
+                }
+                out.pop();
+            }
+            false
+        }
+    }
+}
+
+/// `ContactFlowId` -> `contact flow`; `contact-flow` -> `contact flow`.
+fn noun(name: &str) -> String {
+    let mut base = name;
+    for suffix in ["NameWithPath", "Name", "Id", "Arn", "Path", "ID"] {
+        if let Some(b) = base.strip_suffix(suffix)
+            && !b.is_empty()
+        {
+            base = b;
+            break;
+        }
+    }
+    let mut words = String::new();
+    let mut prev_lower = false;
+    for c in base.chars() {
+        if c == '-' || c == '_' || c == ' ' {
+            if !words.ends_with(' ') {
+                words.push(' ');
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_ascii_uppercase() && prev_lower {
+            words.push(' ');
+        }
+        prev_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        words.push(c.to_ascii_lowercase());
+    }
+    words.trim().to_string()
+}
+
+fn is_pseudo(name: &str) -> bool {
+    matches!(name, "Partition" | "Region" | "Account")
+}
+
+/// How a value of an ARN reads: `*` is "every", a parameter is named.
+enum Val<'a> {
+    Any,
+    Param(&'a str),
+    ThisStack,
+    Pattern(&'a str),
+    Literal(&'a str),
+}
+
+fn val(v: &str) -> Val<'_> {
+    if v == "*" {
+        Val::Any
+    } else if v == "${AWS::StackName}" {
+        Val::ThisStack
+    } else if let Some(p) = v.strip_prefix("${").and_then(|s| s.strip_suffix('}'))
+        && !p.contains("${")
+        && !p.contains('}')
+        && !p.starts_with("AWS::")
+    {
+        Val::Param(p)
+    } else if v.contains('*') || v.contains('?') {
+        Val::Pattern(v)
+    } else {
+        Val::Literal(v)
+    }
+}
+
+fn subject(noun: &str, v: &str) -> String {
+    match val(v) {
+        Val::Any => format!("every {noun}"),
+        Val::Param(p) => format!("the {noun} given as `{p}`"),
+        Val::ThisStack if noun.ends_with("stack") => "this stack itself".to_string(),
+        Val::ThisStack => format!("the {noun} named after this stack"),
+        Val::Pattern(p) => format!("every {noun} matching `{p}`"),
+        Val::Literal(l) => format!("the {noun} `{l}`"),
+    }
+}
+
+fn qualifier(noun: &str, v: &str) -> String {
+    match val(v) {
+        Val::Any => format!("of any {noun}"),
+        Val::Param(p) => format!("of the {noun} given as `{p}`"),
+        Val::ThisStack => "of this stack".to_string(),
+        Val::Pattern(p) => format!("of any {noun} matching `{p}`"),
+        Val::Literal(l) => format!("of the {noun} `{l}`"),
+    }
+}
+
+/// `AWS Identity and Access Management (IAM)` -> `AWS IAM`: the short
+/// name when the catalogue gives one in parentheses.
+fn short_service(name: &str) -> String {
+    match (name.split_once(' '), name.rsplit_once(" (")) {
+        (Some((brand, _)), Some((_, short))) if short.ends_with(')') => {
+            format!("{brand} {}", short.trim_end_matches(')'))
+        }
+        _ => name.to_string(),
+    }
+}
+
+/// The service part of an ARN, not counting `:` inside `${...}`.
+fn arn_service(resource: &str) -> &str {
+    let mut depth = 0usize;
+    let mut field = 0;
+    let mut start = 0;
+    for (i, c) in resource.char_indices() {
+        match c {
+            '{' if resource[..i].ends_with('$') => depth += 1,
+            '}' if depth > 0 => depth -= 1,
+            ':' if depth == 0 => {
+                if field == 2 {
+                    return &resource[start..i];
+                }
+                field += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if field == 2 { &resource[start..] } else { "" }
+}
+
+/// Plain words for one granted resource (an `Fn::Sub` string): which
+/// resources of which service, using the resource types of the grant's
+/// actions to name them. Falls back to the ARN itself.
+pub fn resource(
+    resource: &str,
+    types: &[ResourceType],
+    service_name: impl Fn(&str) -> Option<String>,
+) -> String {
+    if resource == "*" {
+        return "every resource (`*`)".to_string();
+    }
+    let fitting = types.iter().find_map(|t| {
+        t.arn_formats
+            .iter()
+            .find_map(|f| align(f, resource).map(|b| (t, b)))
+    });
+    let service = arn_service(resource);
+    let service = service_name(service)
+        .map(|n| short_service(&n))
+        .unwrap_or_else(|| format!("`{service}`"));
+    let Some((ty, bindings)) = fitting else {
+        return format!("{service} resources matching `{resource}`");
+    };
+    let type_noun = noun(&ty.name);
+    let mut where_ = Vec::new();
+    let mut managed = false;
+    for (name, v) in &bindings {
+        match (*name, v.as_str()) {
+            ("Account", "aws") => managed = true,
+            ("Account", "${AWS::AccountId}") | ("Region", "${AWS::Region}") => {}
+            ("Account", "*") => where_.push("in any account".to_string()),
+            ("Region", "*") => where_.push("in any region".to_string()),
+            ("Account", a) => where_.push(format!("in the account `{a}`")),
+            ("Region", r) => where_.push(format!("in the region `{r}`")),
+            _ => {}
+        }
+    }
+    let named: Vec<(String, &str)> = bindings
+        .iter()
+        .filter(|(n, _)| !is_pseudo(n))
+        .map(|(n, v)| (noun(n), v.as_str()))
+        .collect();
+    // The placeholder named like the type is the resource itself; the ones
+    // before it locate it (its instance, bucket...), later ones are sub-ids.
+    let subject_at = named
+        .iter()
+        .position(|(n, _)| *n == type_noun)
+        .unwrap_or(named.len().saturating_sub(1));
+    let mut qualifiers: Vec<String> = Vec::new();
+    for (i, (n, v)) in named.iter().enumerate() {
+        if i < subject_at {
+            qualifiers.push(qualifier(n, v));
+        } else if i > subject_at && *v != "*" {
+            qualifiers.push(format!("with {n} `{v}`"));
+        }
+    }
+    let subject_noun = if managed {
+        format!("AWS managed {service} {type_noun}")
+    } else if subject_at == 0 {
+        format!("{service} {type_noun}")
+    } else {
+        type_noun.clone()
+    };
+    let subject_value = named.get(subject_at).map_or("*", |(_, v)| *v);
+    let mut out = subject(&subject_noun, subject_value);
+    // The service is named once, on the outermost thing.
+    let mut first = true;
+    for q in qualifiers.iter() {
+        out.push(' ');
+        if first && subject_at > 0 && !managed {
+            out.push_str(
+                &q.replacen("of the ", &format!("of the {service} "), 1)
+                    .replacen("of any ", &format!("of any {service} "), 1),
+            );
+        } else {
+            out.push_str(q);
+        }
+        first = false;
+    }
+    for w in where_ {
+        out.push(' ');
+        out.push_str(&w);
+    }
+    out
+}
+
+fn operator_words(op: &str) -> (&'static str, String, bool) {
+    let (set, rest) = if let Some(r) = op.strip_prefix("ForAnyValue:") {
+        ("any value of ", r)
+    } else if let Some(r) = op.strip_prefix("ForAllValues:") {
+        ("every value of ", r)
+    } else {
+        ("", op)
+    };
+    let (base, if_exists) = match rest.strip_suffix("IfExists") {
+        Some(b) => (b, true),
+        None => (rest, false),
+    };
+    let verb = match base {
+        "StringEquals" | "ArnEquals" | "Bool" | "BinaryEquals" => "is",
+        "StringEqualsIgnoreCase" => "is, ignoring case,",
+        "StringNotEquals" | "ArnNotEquals" => "is not",
+        "StringNotEqualsIgnoreCase" => "is not, ignoring case,",
+        "StringLike" | "ArnLike" => "matches",
+        "StringNotLike" | "ArnNotLike" => "does not match",
+        "NumericEquals" => "equals",
+        "NumericNotEquals" => "does not equal",
+        "NumericLessThan" => "is less than",
+        "NumericLessThanEquals" => "is at most",
+        "NumericGreaterThan" => "is more than",
+        "NumericGreaterThanEquals" => "is at least",
+        "DateEquals" => "is the date",
+        "DateNotEquals" => "is not the date",
+        "DateLessThan" => "is before",
+        "DateLessThanEquals" => "is at or before",
+        "DateGreaterThan" => "is after",
+        "DateGreaterThanEquals" => "is at or after",
+        "IpAddress" => "is in",
+        "NotIpAddress" => "is not in",
+        _ => return ("", format!("`{op}`"), false),
+    };
+    (set, verb.to_string(), if_exists)
+}
+
+/// One sentence per condition key: "`aws:ResourceTag/managed-by` is `cx-portal`".
+pub fn conditions(c: &Conditions) -> Vec<String> {
+    let mut out = Vec::new();
+    for (op, keys) in c {
+        for (key, values) in keys {
+            let list = values
+                .iter()
+                .map(|v| format!("`{v}`"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sentence = if op == "Null" {
+                match values.as_slice() {
+                    [v] if v == "true" => format!("`{key}` is absent from the request"),
+                    [v] if v == "false" => format!("`{key}` is present in the request"),
+                    _ => format!("`Null` `{key}` {list}"),
+                }
+            } else {
+                let (set, verb, if_exists) = operator_words(op);
+                let one_of = if values.len() > 1 { "one of " } else { "" };
+                let tail = if if_exists {
+                    ", or the request does not have it"
+                } else {
+                    ""
+                };
+                format!("{set}`{key}` {verb} {one_of}{list}{tail}")
+            };
+            out.push(sentence);
+        }
+    }
+    out
+}
+
+/// `3600` -> `1 hour`, `5400` -> `1 hour 30 minutes`.
+pub fn duration(seconds: u64) -> String {
+    let (h, m, s) = (seconds / 3600, (seconds % 3600) / 60, seconds % 60);
+    let unit = |n: u64, one: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    let mut parts = Vec::new();
+    if h > 0 {
+        parts.push(unit(h, "hour"));
+    }
+    if m > 0 {
+        parts.push(unit(m, "minute"));
+    }
+    if s > 0 || parts.is_empty() {
+        parts.push(unit(s, "second"));
+    }
+    parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    const FLOW: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}";
+    const INSTANCE: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}";
+
+    fn types(list: &[(&str, &str)]) -> Vec<ResourceType> {
+        list.iter()
+            .map(|(n, f)| ResourceType {
+                name: n.to_string(),
+                arn_formats: vec![f.to_string()],
+            })
+            .collect()
+    }
+
+    fn names(p: &str) -> Option<String> {
+        match p {
+            "connect" => Some("Amazon Connect".into()),
+            "iam" => Some("AWS Identity and Access Management (IAM)".into()),
+            "s3" => Some("Amazon S3".into()),
+            "cloudformation" => Some("AWS CloudFormation".into()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn contact_flows_of_an_instance() {
+        let t = types(&[("contact-flow", FLOW), ("instance", INSTANCE)]);
+        assert_eq!(
+            resource(
+                "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*",
+                &t,
+                names
+            ),
+            "every contact flow of the Amazon Connect instance given as `InstanceId`"
+        );
+        assert_eq!(
+            resource(
+                "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}",
+                &t,
+                names
+            ),
+            "the Amazon Connect instance given as `InstanceId`"
+        );
+    }
+
+    #[test]
+    fn managed_policies_roles_and_stacks() {
+        let policy = types(&[(
+            "policy",
+            "arn:${Partition}:iam::${Account}:policy/${PolicyNameWithPath}",
+        )]);
+        assert_eq!(
+            resource("arn:${AWS::Partition}:iam::aws:policy/*", &policy, names),
+            "every AWS managed AWS IAM policy"
+        );
+        assert_eq!(
+            resource(
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/CXPortal-x-1",
+                &policy,
+                names
+            ),
+            "the AWS IAM policy `CXPortal-x-1`"
+        );
+        let stack = types(&[(
+            "stack",
+            "arn:${Partition}:cloudformation:${Region}:${Account}:stack/${StackName}/${Id}",
+        )]);
+        assert_eq!(
+            resource(
+                "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*",
+                &stack,
+                names
+            ),
+            "this stack itself"
+        );
+    }
+
+    #[test]
+    fn object_keys_take_slashes_and_regions_can_be_any() {
+        let obj = types(&[(
+            "object",
+            "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+        )]);
+        assert_eq!(
+            resource(
+                "arn:${AWS::Partition}:s3:::${Bucket}/exports/*",
+                &obj,
+                names
+            ),
+            "every object matching `exports/*` of the Amazon S3 bucket given as `Bucket`"
+        );
+        let t = types(&[("instance", INSTANCE)]);
+        assert_eq!(
+            resource("arn:${AWS::Partition}:connect:*:*:instance/*", &t, names),
+            "every Amazon Connect instance in any region in any account"
+        );
+    }
+
+    #[test]
+    fn fallbacks() {
+        assert_eq!(resource("*", &[], names), "every resource (`*`)");
+        assert_eq!(
+            resource("arn:aws:zzz:::thing", &[], names),
+            "`zzz` resources matching `arn:aws:zzz:::thing`"
+        );
+        // Never panics on odd input.
+        for r in ["", "arn", "${", "arn:${AWS::Partition", "::::::", "é:é:é"] {
+            let _ = resource(r, &types(&[("x", "arn:${Partition}:x:::${X}")]), names);
+        }
+    }
+
+    #[test]
+    fn condition_sentences() {
+        let mut c = Conditions::new();
+        c.entry("StringEquals".into()).or_default().insert(
+            "aws:ResourceTag/managed-by".into(),
+            vec!["cx-portal".into()],
+        );
+        c.entry("StringLikeIfExists".into())
+            .or_default()
+            .insert("iam:PassedToService".into(), vec!["a".into(), "b".into()]);
+        c.entry("Null".into())
+            .or_default()
+            .insert("aws:TagKeys".into(), vec!["false".into()]);
+        assert_eq!(
+            conditions(&c),
+            vec![
+                "`aws:TagKeys` is present in the request",
+                "`aws:ResourceTag/managed-by` is `cx-portal`",
+                "`iam:PassedToService` matches one of `a`, `b`, or the request does not have it",
+            ]
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(3600), "1 hour");
+        assert_eq!(duration(5400), "1 hour 30 minutes");
+        assert_eq!(duration(43200), "12 hours");
+        assert_eq!(duration(0), "0 seconds");
+    }
+}

@@ -1,0 +1,106 @@
+//! `rolesmith simulate` end to end: exit code, stdout and stderr together.
+
+use std::process::Command;
+
+use insta_cmd::assert_cmd_snapshot;
+
+fn simulate(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_rolesmith"));
+    c.current_dir(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/policy/simulate"
+    ))
+    .env("NO_COLOR", "1")
+    .arg("simulate")
+    .args(args);
+    c
+}
+
+macro_rules! snap {
+    ($name:literal, $cmd:expr) => {
+        insta::with_settings!({snapshot_path => "../../../snapshots/policy", prepend_module_to_snapshot => false}, {
+            assert_cmd_snapshot!($name, $cmd);
+        })
+    };
+}
+
+#[test]
+fn single_allowed_text() {
+    snap!(
+        "simulate_single_allowed",
+        simulate(&[
+            "--policy",
+            "role.json",
+            "--action",
+            "connect:DescribeContactFlow",
+            "--resource",
+            "arn:aws:connect:eu-west-2:111122223333:instance/i/contact-flow/f",
+            "--context",
+            "aws:RequestedRegion=eu-west-2"
+        ])
+    );
+}
+
+#[test]
+fn single_denied_json() {
+    snap!(
+        "simulate_single_denied_json",
+        simulate(&[
+            "--policy",
+            "role.json",
+            "--action",
+            "connect:DescribeUser",
+            "--resource",
+            "arn:aws:connect:us-east-1:111122223333:instance/i/agent/a",
+            "--context",
+            "aws:RequestedRegion=us-east-1",
+            "--format",
+            "json"
+        ])
+    );
+}
+
+#[test]
+fn single_boundary_blocks() {
+    snap!(
+        "simulate_single_boundary",
+        simulate(&[
+            "--policy",
+            "role.json",
+            "--boundary",
+            "boundary.json",
+            "--action",
+            "connect:DescribeUser",
+            "--resource",
+            "arn:aws:connect:eu-west-2:111122223333:instance/i/agent/a"
+        ])
+    );
+}
+
+#[test]
+fn single_malformed_policy() {
+    snap!(
+        "simulate_single_malformed",
+        simulate(&[
+            "--policy",
+            "broken.json",
+            "--action",
+            "connect:DescribeUser",
+            "--resource",
+            "*"
+        ])
+    );
+}
+
+#[test]
+fn single_missing_action() {
+    snap!(
+        "simulate_single_missing_action",
+        simulate(&["--policy", "role.json", "--resource", "*"])
+    );
+}
+
+#[test]
+fn batch_goes_on_after_bad_lines() {
+    snap!("simulate_batch", simulate(&["--batch", "batch.jsonl"]));
+}

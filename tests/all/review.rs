@@ -1,0 +1,499 @@
+//! Review documents: Markdown snapshots of a module set that is not the
+//! shipped one, every granted action reviewed (with access level and
+//! feature) and nothing else, self-contained HTML (no external references)
+//! that renders in headless Chromium with every action visible, the index,
+//! the quick-create link, and the `review` command's exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rolesmith::catalogue::catalogue;
+use rolesmith::compile::{self, CompiledModule, SELF_AUDIT_FEATURE};
+use rolesmith::manifest::{self, Project};
+use rolesmith::review::{self, History, Settings};
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    repo().join("tests/fixtures/review")
+}
+
+fn load(config: &Path) -> Project {
+    manifest::load_project(config)
+        .unwrap_or_else(|d| panic!("{} invalid: {:?}", config.display(), d.problems))
+}
+
+/// The fixture project (not the shipped modules) and the shipped one.
+fn projects() -> Vec<Project> {
+    vec![
+        load(&fixtures().join("acme/rolesmith.yaml")),
+        load(&repo().join("rolesmith.yaml")),
+    ]
+}
+
+fn compiled(p: &Project) -> Vec<CompiledModule> {
+    compile::compile_project(p).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+fn doc(p: &Project, c: &CompiledModule, settings: &Settings) -> review::Review {
+    let m = p.modules.iter().find(|m| m.id == c.module).unwrap();
+    review::review(catalogue(), p, m, c, &History::default(), settings)
+}
+
+#[test]
+fn markdown_snapshots() {
+    let project = load(&fixtures().join("acme/rolesmith.yaml"));
+    let all = compiled(&project);
+    insta::glob!("../fixtures/review/acme/modules", "*.yaml", |path| {
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        let c = all.iter().find(|c| c.module == stem).unwrap();
+        let md = review::render_markdown(&doc(&project, c, &Settings::default())).unwrap();
+        insta::with_settings!({snapshot_path => "../../snapshots/review", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!("review_md", md);
+        });
+    });
+}
+
+#[test]
+fn index_snapshot() {
+    let project = load(&fixtures().join("acme/rolesmith.yaml"));
+    let all = compiled(&project);
+    let mut histories = BTreeMap::new();
+    histories.insert(
+        "alarms".to_string(),
+        History {
+            released: vec!["1.0.0".parse().unwrap(), "1.0.3".parse().unwrap()],
+            ..History::default()
+        },
+    );
+    let idx = review::index(&project, &all, &histories);
+    let md = review::render_index_md("Acme Analytics", &idx).unwrap();
+    insta::with_settings!({snapshot_path => "../../snapshots/review", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("index_md", md);
+    });
+    let html = review::render_index_html("Acme Analytics", &idx).unwrap();
+    for href in [
+        "alarms/1.0.3/review.html",
+        "alarms/1.0.0/review.html",
+        "data-export/2.1.0/review.html",
+    ] {
+        assert!(html.contains(&format!("href=\"{href}\"")), "{href}");
+    }
+    assert_no_external_references(&html, None);
+}
+
+/// `(feature, action)` -> access level, from the template's own statements
+/// (the Sid tells the feature) and the catalogue.
+fn granted_by_template(c: &CompiledModule) -> BTreeMap<(String, String), String> {
+    let sid_feature: BTreeMap<&str, &str> = c
+        .all_grants()
+        .map(|g| (g.sid.as_str(), g.feature.as_str()))
+        .collect();
+    let mut out = BTreeMap::new();
+    let resources = c.template["Resources"].as_object().unwrap();
+    for r in resources.values() {
+        if r["Type"] != "AWS::IAM::ManagedPolicy" {
+            continue;
+        }
+        for st in r["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+        {
+            let feature = sid_feature[st["Sid"].as_str().unwrap()];
+            let actions = match &st["Action"] {
+                Value::Array(a) => a.iter().map(|v| v.as_str().unwrap()).collect(),
+                Value::String(s) => vec![s.as_str()],
+                other => panic!("{other}"),
+            };
+            for a in actions {
+                let level = if a.contains('*') || a.contains('?') {
+                    let levels: BTreeSet<String> = catalogue()
+                        .matching(a)
+                        .iter()
+                        .flat_map(|m| m.access_level.split(", ").map(str::to_string))
+                        .collect();
+                    levels.into_iter().collect::<Vec<_>>().join(", ")
+                } else {
+                    catalogue().action(a).unwrap().access_level.to_string()
+                };
+                out.insert((feature.to_string(), a.to_string()), level);
+            }
+        }
+    }
+    out
+}
+
+/// `(feature, action)` -> access level, read back from the Markdown tables
+/// of the "Permissions" and "Self-audit" sections.
+fn reviewed_in_markdown(md: &str) -> BTreeMap<(String, String), String> {
+    let mut out = BTreeMap::new();
+    let mut feature: Option<String> = None;
+    for line in md.lines() {
+        if let Some(rest) = line.strip_prefix("### Feature `") {
+            feature = Some(rest.split('`').next().unwrap().to_string());
+        } else if line.starts_with("## Self-audit") {
+            feature = Some(SELF_AUDIT_FEATURE.to_string());
+        } else if line.starts_with("## ") && !line.starts_with("## Permissions") {
+            feature = None;
+        } else if let (Some(f), Some(row)) = (&feature, line.strip_prefix("| `")) {
+            let action = row.split('`').next().unwrap().to_string();
+            let level = line.split(" | ").nth(1).unwrap().trim().to_string();
+            let dup = out.insert((f.clone(), action.clone()), level);
+            assert!(dup.is_none(), "`{action}` listed twice in `{f}`");
+        }
+    }
+    out
+}
+
+#[test]
+fn every_granted_action_is_reviewed_with_level_and_feature_and_nothing_else() {
+    for p in projects() {
+        for c in compiled(&p) {
+            let md = review::render_markdown(&doc(&p, &c, &Settings::default())).unwrap();
+            let want = granted_by_template(&c);
+            assert!(!want.is_empty());
+            assert_eq!(
+                reviewed_in_markdown(&md),
+                want,
+                "module `{}`: review and template disagree",
+                c.module
+            );
+        }
+    }
+}
+
+#[test]
+fn what_stands_out_in_the_fixture() {
+    let p = load(&fixtures().join("acme/rolesmith.yaml"));
+    let c = compiled(&p)
+        .into_iter()
+        .find(|c| c.module == "data-export")
+        .unwrap();
+    let r = doc(&p, &c, &Settings::default());
+    let names = |v: &[review::Notice]| v.iter().map(|n| n.action.clone()).collect::<Vec<_>>();
+    assert_eq!(
+        names(&r.attention.permissions_management),
+        ["s3:PutBucketPolicy"]
+    );
+    assert_eq!(names(&r.attention.tagging), ["s3:PutObjectTagging"]);
+    assert_eq!(names(&r.attention.pass_role), ["iam:PassRole"]);
+    assert_eq!(
+        r.attention.pass_role[0].limited_to,
+        ["the AWS IAM role given as `DeliveryRoleName`"]
+    );
+    assert_eq!(
+        r.attention.pass_role[0].conditions,
+        ["`iam:PassedToService` is `firehose.amazonaws.com`"]
+    );
+    assert_eq!(
+        names(&r.attention.on_star),
+        ["s3:ListAllMyBuckets", "logs:DescribeLog*"]
+    );
+    assert_eq!(names(&r.attention.patterns), ["logs:DescribeLog*"]);
+    assert!(
+        r.attention.patterns[0]
+            .why
+            .contains("AWS adds no other DescribeLog actions")
+    );
+    assert_eq!(r.trust.max_session, "2 hours");
+    assert_eq!(r.trust.external_id_parameter.as_deref(), Some("ExternalId"));
+    assert_eq!(
+        r.trust.principals,
+        ["arn:${AWS::Partition}:iam::444455556666:role/platform/AcmeBroker"]
+    );
+    // The self-audit statement is its own section, granted too.
+    assert!(r.self_audit.is_some());
+}
+
+#[test]
+fn changes_and_added_in_come_from_the_history() {
+    let p = load(&fixtures().join("acme/rolesmith.yaml"));
+    let c = compiled(&p)
+        .into_iter()
+        .find(|c| c.module == "alarms")
+        .unwrap();
+    let m = p.modules.iter().find(|m| m.id == "alarms").unwrap();
+    let mut since = BTreeMap::new();
+    since.insert("read-alarms".to_string(), "1.0.0".parse().unwrap());
+    let h = History {
+        since,
+        previous: Some("1.0.0".parse().unwrap()),
+        changes: vec![review::FeatureChange {
+            feature: "notify".into(),
+            added: vec!["`sns:Publish` on the topic".into()],
+            removed: vec![],
+        }],
+        released: vec!["1.0.0".parse().unwrap()],
+    };
+    let r = review::review(catalogue(), &p, m, &c, &h, &Settings::default());
+    let md = review::render_markdown(&r).unwrap();
+    assert!(md.contains("### Feature `read-alarms` (added in 1.0.0)"));
+    assert!(md.contains("### Feature `notify` (added in 1.0.3)"));
+    assert!(md.contains("Previous released version: 1.0.0."));
+    assert!(md.contains("  - added: `sns:Publish` on the topic"));
+    assert!(!md.contains("No earlier released version"));
+}
+
+#[test]
+fn rendering_is_deterministic() {
+    for p in projects() {
+        let all = compiled(&p);
+        let a = review::build_files(catalogue(), &p, &all).unwrap();
+        let b = review::build_files(catalogue(), &p, &all).unwrap();
+        assert_eq!(a, b);
+        // Two documents per module version, plus the two index pages.
+        assert_eq!(a.len(), all.len() * 2 + 2);
+    }
+}
+
+/// No scripts, stylesheets, images, fonts, frames or links outside the page,
+/// except the quick-create link when one is expected.
+fn assert_no_external_references(html: &str, quick_create: Option<&str>) {
+    let lower = html.to_ascii_lowercase();
+    for banned in [
+        "<script",
+        "<link",
+        "<img",
+        "<iframe",
+        "<object",
+        "<embed",
+        "@import",
+        "url(",
+        "src=",
+        "@font-face",
+    ] {
+        assert!(!lower.contains(banned), "HTML contains `{banned}`");
+    }
+    let mut urls = Vec::new();
+    for scheme in ["http://", "https://", "//"] {
+        let mut rest = lower.as_str();
+        while let Some(i) = rest.find(scheme) {
+            // `//` alone counts only as a protocol-relative attribute value.
+            if scheme == "//" && !rest[..i].ends_with('"') && !rest[..i].ends_with('\'') {
+                rest = &rest[i + 2..];
+                continue;
+            }
+            let end = rest[i..]
+                .find(|c: char| c == '"' || c == '\'' || c.is_whitespace() || c == '<')
+                .map_or(rest.len(), |e| e + i);
+            urls.push(rest[i..end].to_string());
+            rest = &rest[end..];
+        }
+    }
+    match quick_create {
+        None => assert!(urls.is_empty(), "external references: {urls:?}"),
+        Some(url) => {
+            let url = url.to_ascii_lowercase().replace('&', "&amp;");
+            assert!(
+                urls.iter().all(|u| *u == url),
+                "references other than the quick-create link: {urls:?}"
+            );
+            assert_eq!(urls.len(), 1, "{urls:?}");
+        }
+    }
+}
+
+#[test]
+fn html_is_self_contained_and_escaped() {
+    let p = load(&fixtures().join("acme/rolesmith.yaml"));
+    for c in compiled(&p) {
+        let html = review::render_html(&doc(&p, &c, &Settings::default())).unwrap();
+        assert_no_external_references(&html, None);
+        assert!(html.contains("@media print"));
+        if c.module == "data-export" {
+            // The manifest's `<for>` and `&` are text, not markup.
+            assert!(html.contains("S3 bucket &amp; tag them &lt;for&gt; the"));
+            assert!(!html.contains("<for>"));
+        }
+    }
+}
+
+#[test]
+fn quick_create_link_when_a_template_url_base_is_set() {
+    let p = load(&fixtures().join("acme/rolesmith.yaml"));
+    let c = compiled(&p)
+        .into_iter()
+        .find(|c| c.module == "alarms")
+        .unwrap();
+    let settings = Settings {
+        template_url_base: Some("https://acme-templates.s3.amazonaws.com/roles/".into()),
+    };
+    let r = doc(&p, &c, &settings);
+    let url = r.deploy.quick_create_url.clone().unwrap();
+    assert_eq!(
+        url,
+        "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?templateURL=https%3A%2F%2Facme-templates.s3.amazonaws.com%2Froles%2Falarms%2F1.0.3%2Ftemplate.json&stackName=Acme-alarms&param_ExternalId=&param_TopicName="
+    );
+    let html = review::render_html(&r).unwrap();
+    assert_no_external_references(&html, Some(&url));
+    let md = review::render_markdown(&r).unwrap();
+    assert!(md.contains(&format!("({url})")));
+    // Without a base there is no link at all.
+    let plain = review::render_html(&doc(&p, &c, &Settings::default())).unwrap();
+    assert!(!plain.contains("quick-create page"));
+}
+
+// ---- headless Chromium ----
+
+fn chromium() -> PathBuf {
+    let candidates = [
+        std::env::var_os("ROLESMITH_CHROMIUM").map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/chromium")),
+        Some(PathBuf::from("/usr/bin/chromium-browser")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "headless Chromium is missing (looked for $ROLESMITH_CHROMIUM, /usr/bin/chromium): run `scripts/test.sh`, which installs Debian's `chromium`"
+            )
+        })
+}
+
+/// The DOM Chromium builds from a local file, with the network off.
+fn dump_dom(file: &Path) -> String {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-default-browser-check",
+            // Any request that leaves the file would fail to resolve.
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", file.display()))
+        .env("HOME", profile.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn html_renders_in_headless_chromium_with_every_action() {
+    let dir = tempfile::tempdir().unwrap();
+    for p in projects() {
+        for c in compiled(&p) {
+            let html = review::render_html(&doc(&p, &c, &Settings::default())).unwrap();
+            let file = dir.path().join(format!("{}.html", c.module));
+            std::fs::write(&file, &html).unwrap();
+            let dom = dump_dom(&file);
+            assert!(
+                dom.contains("security review</h1>"),
+                "`{}`: the page did not render: {}",
+                c.module,
+                &dom[..dom.len().min(500)]
+            );
+            for (_, action) in granted_by_template(&c).keys() {
+                assert!(
+                    dom.contains(&format!("<code class=\"action\">{action}</code>")),
+                    "`{}`: `{action}` is not in the rendered page",
+                    c.module
+                );
+            }
+            assert!(dom.contains("What this document does not prove"));
+        }
+    }
+}
+
+// ---- CLI ----
+
+fn rolesmith(config: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rolesmith"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .arg("--color")
+        .arg("never")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn review_command() {
+    let config = fixtures().join("acme/rolesmith.yaml");
+    let p = load(&config);
+    let c = compiled(&p)
+        .into_iter()
+        .find(|c| c.module == "alarms")
+        .unwrap();
+    let r = doc(&p, &c, &Settings::default());
+
+    let (code, out, _) = rolesmith(&config, &["review", "alarms"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, review::render_markdown(&r).unwrap());
+
+    let (code, out, _) = rolesmith(
+        &config,
+        &["review", "alarms", "--format", "html", "--version", "1.0.3"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out, review::render_html(&r).unwrap());
+
+    let (code, _, err) = rolesmith(&config, &["review", "alarm"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("unknown module `alarm`; did you mean `alarms`?"),
+        "{err}"
+    );
+
+    let (code, _, err) = rolesmith(&config, &["review", "alarms", "--version", "0.9.0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("has no review of version `0.9.0`"), "{err}");
+
+    let (code, _, err) = rolesmith(&config, &["review", "alarms", "--version", "x"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a version"), "{err}");
+}
+
+#[test]
+fn review_of_an_earlier_version_is_read_from_generated() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = fixtures().join("acme");
+    std::fs::create_dir_all(dir.path().join("modules")).unwrap();
+    std::fs::copy(
+        src.join("rolesmith.yaml"),
+        dir.path().join("rolesmith.yaml"),
+    )
+    .unwrap();
+    for m in ["alarms.yaml", "data-export.yaml"] {
+        std::fs::copy(
+            src.join("modules").join(m),
+            dir.path().join("modules").join(m),
+        )
+        .unwrap();
+    }
+    let frozen = dir.path().join("generated/alarms/1.0.0");
+    std::fs::create_dir_all(&frozen).unwrap();
+    std::fs::write(frozen.join("REVIEW.md"), "# frozen 1.0.0\n").unwrap();
+    let (code, out, _) = rolesmith(
+        &dir.path().join("rolesmith.yaml"),
+        &["review", "alarms", "--version", "1.0.0"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out, "# frozen 1.0.0\n");
+}
