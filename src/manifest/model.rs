@@ -28,7 +28,10 @@ pub struct Vendor {
 impl Vendor {
     /// ARN of the authoriser role, with `partition` (e.g. `aws` or `${AWS::Partition}`).
     pub fn authoriser_arn(&self, partition: &str) -> String {
-        format!("arn:{partition}:iam::{}:role/{}", self.account_id, self.authoriser_role)
+        format!(
+            "arn:{partition}:iam::{}:role/{}",
+            self.account_id, self.authoriser_role
+        )
     }
 }
 

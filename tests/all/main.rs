@@ -1,2 +1,3 @@
 //! All integration tests compile into this one binary (faster on 2 cores).
 //! One module per area; fixtures live under `tests/fixtures/<area>/`.
+mod live;
