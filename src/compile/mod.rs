@@ -1,1 +1,407 @@
-//! compile (to be written).
+//! Compiler: validated model -> CloudFormation template and the permission
+//! statements ([`Grant`]s) that the drift, versioning and review stages
+//! compare against.
+//!
+//! Pure: takes values, returns values; only `rolesmith build` writes the
+//! result to disk (see [`outputs`]). Invariants: the same project always gives
+//! the same bytes; every managed policy fits IAM's size limit with every
+//! parameter at its maximum length; the role trusts only the vendor's
+//! authoriser.
+
+pub mod grants;
+pub mod lookup;
+pub mod size;
+pub mod template;
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde_json::Value;
+
+pub use grants::SELF_AUDIT_FEATURE;
+pub use lookup::ActionLookup;
+use size::{MANAGED_POLICY_LIMIT, MAX_POLICIES, Split, TRUST_POLICY_LIMIT, WorstCase};
+
+use crate::manifest::{Conditions, Config, Module, Project};
+
+/// Folder, relative to the project root, that `build` writes into.
+pub const GENERATED_DIR: &str = "generated";
+
+/// Maximum length budgeted for a module parameter.
+fn max_length(p: &crate::manifest::Parameter) -> u32 {
+    p.max_length
+}
+
+/// One permission statement: the actions a feature needs on some resources.
+///
+/// This is the compiled form of a manifest that the other stages consume:
+/// drift detection checks that every grant of the deployed version is still
+/// allowed, versioning compares grants across versions, review documents
+/// list them per feature.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Grant {
+    /// Statement id, unique in the module, stable while the feature is unchanged.
+    pub sid: String,
+    /// Feature id ([`SELF_AUDIT_FEATURE`] for the self-audit grants).
+    pub feature: String,
+    /// Actions, in the catalogue's spelling, sorted (may hold wildcard
+    /// patterns where the manifest justified them).
+    pub actions: Vec<String>,
+    /// Resources as `Fn::Sub` strings (`arn:${AWS::Partition}:...`, or `*`), sorted.
+    pub resources: Vec<String>,
+    /// IAM condition block of the feature (values are `Fn::Sub` strings).
+    pub conditions: Conditions,
+}
+
+/// One `AWS::IAM::ManagedPolicy` of the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedPolicy {
+    /// 1-based position.
+    pub index: usize,
+    /// Logical id in the template (`Policy1`, …).
+    pub logical_id: String,
+    /// `ManagedPolicyName`: role name + `-<index>`.
+    pub name: String,
+    /// Sids of the statements it holds, in order.
+    pub sids: Vec<String>,
+    /// Characters IAM counts with every parameter at its maximum length.
+    pub worst_case_size: usize,
+}
+
+/// A module compiled for one version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompiledModule {
+    /// Module id.
+    pub module: String,
+    /// Module version.
+    pub version: semver::Version,
+    /// IAM role name (prefix + module id).
+    pub role_name: String,
+    /// The manifest's permissions, per feature in manifest order.
+    pub grants: Vec<Grant>,
+    /// The role's read access to its own definition (empty when `self_audit` is off).
+    pub self_audit: Vec<Grant>,
+    /// Trust policy document, with CloudFormation intrinsics (`Fn::Sub`, `Ref`).
+    pub trust_policy: Value,
+    /// Characters IAM counts for the trust policy, external id at its maximum.
+    pub trust_policy_size: usize,
+    /// How the statements are split across managed policies.
+    pub policies: Vec<ManagedPolicy>,
+    /// The CloudFormation template.
+    pub template: Value,
+}
+
+impl CompiledModule {
+    /// Folder of this version, relative to `generated/`.
+    pub fn dir(&self) -> PathBuf {
+        PathBuf::from(&self.module).join(self.version.to_string())
+    }
+
+    /// Template bytes: pretty JSON, keys sorted, trailing newline.
+    pub fn template_bytes(&self) -> Vec<u8> {
+        let mut s = serde_json::to_string_pretty(&self.template).unwrap_or_default();
+        s.push('\n');
+        s.into_bytes()
+    }
+
+    /// Files to write, relative to `generated/`.
+    pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
+        vec![(self.dir().join("template.json"), self.template_bytes())]
+    }
+
+    /// Every grant, features first, then self-audit.
+    pub fn all_grants(&self) -> impl Iterator<Item = &Grant> {
+        self.grants.iter().chain(self.self_audit.iter())
+    }
+}
+
+/// Why a module cannot be compiled.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+pub enum CompileError {
+    /// An action the catalogue does not know (validation normally catches it).
+    #[error("module `{module}`, feature `{feature}`: unknown action `{action}`")]
+    #[diagnostic(
+        code(rolesmith::compile::unknown_action),
+        help("run `rolesmith validate` and fix the action name")
+    )]
+    UnknownAction {
+        /// Module id.
+        module: String,
+        /// Feature id.
+        feature: String,
+        /// The action.
+        action: String,
+    },
+    /// An action that none of the feature's listed resources fits.
+    #[error(
+        "module `{module}`, feature `{feature}`: no listed resource fits action `{action}` (accepted formats: {})",
+        formats.join(", ")
+    )]
+    #[diagnostic(
+        code(rolesmith::compile::no_resource),
+        help(
+            "add a resource of one of the accepted formats, or move the action to another feature"
+        )
+    )]
+    NoResource {
+        /// Module id.
+        module: String,
+        /// Feature id.
+        feature: String,
+        /// The action.
+        action: String,
+        /// ARN formats it accepts.
+        formats: Vec<String>,
+    },
+    /// One statement alone exceeds a managed policy.
+    #[error(
+        "module `{module}`, feature `{feature}`: statement `{sid}` needs {size} characters with every parameter at its maximum length, more than the {limit} of an IAM managed policy"
+    )]
+    #[diagnostic(
+        code(rolesmith::compile::statement_too_large),
+        help(
+            "split the feature into smaller features (fewer actions or resources each), or lower the `max_length` of the parameters it uses"
+        )
+    )]
+    StatementTooLarge {
+        /// Module id.
+        module: String,
+        /// Feature id.
+        feature: String,
+        /// Statement id.
+        sid: String,
+        /// Worst-case size inside an otherwise empty policy.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// The statements need more managed policies than a role can have.
+    #[error(
+        "module `{module}`: its permissions need {needed} managed policies with every parameter at its maximum length, more than the {limit} a role can have (the first that does not fit is feature `{feature}`)"
+    )]
+    #[diagnostic(
+        code(rolesmith::compile::too_many_policies),
+        help("split the module into two modules, or lower the `max_length` of its parameters")
+    )]
+    TooManyPolicies {
+        /// Module id.
+        module: String,
+        /// Policies needed.
+        needed: usize,
+        /// Policies allowed.
+        limit: usize,
+        /// Feature of the first statement past the limit.
+        feature: String,
+    },
+    /// The trust policy exceeds its quota.
+    #[error(
+        "module `{module}`: the trust policy needs {size} characters with the external id at its maximum length, more than the {limit} IAM allows"
+    )]
+    #[diagnostic(
+        code(rolesmith::compile::trust_too_large),
+        help("shorten the authoriser role's path or name")
+    )]
+    TrustPolicyTooLarge {
+        /// Module id.
+        module: String,
+        /// Worst-case size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+}
+
+/// Compiles one module with the given catalogue view.
+pub fn compile_module_with(
+    lookup: &dyn ActionLookup,
+    config: &Config,
+    module: &Module,
+) -> Result<CompiledModule, Vec<CompileError>> {
+    let role_name = format!("{}{}", config.roles.name_prefix, module.id);
+    let reserved = if config.roles.self_audit {
+        grants::self_audit_sids()
+    } else {
+        BTreeSet::new()
+    };
+    let feature_grants = grants::feature_grants(lookup, module, &reserved)?;
+
+    let max_lengths: Vec<(String, u32)> = module
+        .parameters
+        .iter()
+        .map(|(n, p)| (n.clone(), max_length(p)))
+        .collect();
+    let worst = WorstCase::new(
+        max_lengths
+            .iter()
+            .map(|(n, l)| (n.as_str(), *l as usize))
+            .chain([(template::EXTERNAL_ID, 1224)]),
+    );
+
+    let trust = template::trust_policy(config);
+    let trust_size = worst.size(&trust);
+    if trust_size > TRUST_POLICY_LIMIT {
+        return Err(vec![CompileError::TrustPolicyTooLarge {
+            module: module.id.clone(),
+            size: trust_size,
+            limit: TRUST_POLICY_LIMIT,
+        }]);
+    }
+
+    let empty = worst.size(&template::policy_document(vec![]));
+    let policy_name = |i: usize| format!("{role_name}-{i}");
+
+    // The self-audit statement names the policies, and its size decides how
+    // many policies there are: start from one and grow until the count holds.
+    let mut count = 1;
+    let (self_audit, bins) = loop {
+        let self_audit = if config.roles.self_audit {
+            let names: Vec<String> = (1..=count).map(policy_name).collect();
+            grants::self_audit_grants(&role_name, &names)
+        } else {
+            Vec::new()
+        };
+        let all: Vec<&Grant> = feature_grants.iter().chain(self_audit.iter()).collect();
+        let sizes: Vec<usize> = all
+            .iter()
+            .map(|g| worst.size(&template::statement(g)))
+            .collect();
+        match size::first_fit(empty, &sizes, MANAGED_POLICY_LIMIT) {
+            Split::TooLarge { index, size } => {
+                let g = all.get(index);
+                return Err(vec![CompileError::StatementTooLarge {
+                    module: module.id.clone(),
+                    feature: g.map(|g| g.feature.clone()).unwrap_or_default(),
+                    sid: g.map(|g| g.sid.clone()).unwrap_or_default(),
+                    size,
+                    limit: MANAGED_POLICY_LIMIT,
+                }]);
+            }
+            Split::Fits(bins) => {
+                if bins.len() > MAX_POLICIES {
+                    let first_over = bins
+                        .get(MAX_POLICIES)
+                        .and_then(|b| b.first())
+                        .and_then(|&i| all.get(i));
+                    return Err(vec![CompileError::TooManyPolicies {
+                        module: module.id.clone(),
+                        needed: bins.len(),
+                        limit: MAX_POLICIES,
+                        feature: first_over.map(|g| g.feature.clone()).unwrap_or_default(),
+                    }]);
+                }
+                if bins.len() <= count {
+                    break (self_audit, bins);
+                }
+                count = bins.len();
+            }
+        }
+    };
+
+    let all: Vec<&Grant> = feature_grants.iter().chain(self_audit.iter()).collect();
+    let mut policies = Vec::new();
+    for (i, bin) in bins.iter().enumerate() {
+        let statements: Vec<Value> = bin
+            .iter()
+            .filter_map(|&k| all.get(k))
+            .map(|g| template::statement(g))
+            .collect();
+        let sids = bin
+            .iter()
+            .filter_map(|&k| all.get(k))
+            .map(|g| g.sid.clone())
+            .collect();
+        let worst_case_size = worst.size(&template::policy_document(statements.clone()));
+        policies.push((
+            ManagedPolicy {
+                index: i + 1,
+                logical_id: format!("Policy{}", i + 1),
+                name: policy_name(i + 1),
+                sids,
+                worst_case_size,
+            },
+            statements,
+        ));
+    }
+    let catalogue = lookup.version();
+    let template = template::template(&template::Parts {
+        config,
+        module,
+        role_name: &role_name,
+        trust: &trust,
+        policies: &policies,
+        catalogue: &catalogue,
+        max_lengths: &max_lengths,
+    });
+    Ok(CompiledModule {
+        module: module.id.clone(),
+        version: module.version.clone(),
+        role_name,
+        grants: feature_grants,
+        self_audit,
+        trust_policy: trust,
+        trust_policy_size: trust_size,
+        policies: policies.into_iter().map(|(p, _)| p).collect(),
+        template,
+    })
+}
+
+/// Compiles every module of a project, reporting every module's problems.
+pub fn compile_project_with(
+    lookup: &dyn ActionLookup,
+    project: &Project,
+) -> Result<Vec<CompiledModule>, Vec<CompileError>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for m in &project.modules {
+        match compile_module_with(lookup, &project.config, m) {
+            Ok(c) => out.push(c),
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every file `build` writes, paths relative to the project root, sorted.
+///
+/// This is the one place where generators add their files, so that `build`
+/// writes all of them or none (review documents and the release ledger join
+/// here).
+pub fn outputs_with(
+    lookup: &dyn ActionLookup,
+    project: &Project,
+) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
+    let compiled = compile_project_with(lookup, project)?;
+    let mut files: Vec<(PathBuf, Vec<u8>)> = compiled
+        .iter()
+        .flat_map(|c| c.files())
+        .map(|(p, b)| (PathBuf::from(GENERATED_DIR).join(p), b))
+        .collect();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
+}
+
+/// Compiles one module against the embedded IAM catalogue.
+pub fn compile_module(
+    config: &Config,
+    module: &Module,
+) -> Result<CompiledModule, Vec<CompileError>> {
+    compile_module_with(crate::catalogue::catalogue(), config, module)
+}
+
+/// Compiles every module of a project against the embedded IAM catalogue.
+pub fn compile_project(project: &Project) -> Result<Vec<CompiledModule>, Vec<CompileError>> {
+    compile_project_with(crate::catalogue::catalogue(), project)
+}
+
+/// Every file `build` writes (paths relative to the project root), from the
+/// embedded IAM catalogue; see [`outputs_with`].
+pub fn outputs(project: &Project) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
+    outputs_with(crate::catalogue::catalogue(), project)
+}
+
+#[cfg(test)]
+mod tests;

@@ -80,6 +80,9 @@ pub struct Parameter {
     pub pattern: Option<String>,
     /// Default value.
     pub default: Option<String>,
+    /// `MaxLength` (1..=4096, default 128); also the length assumed for
+    /// worst-case policy size budgets.
+    pub max_length: u32,
 }
 
 /// One feature of a module: the actions it needs and why.

@@ -1,3 +1,9 @@
 //! All integration tests compile into this one binary (faster on 2 cores).
 //! One module per area; fixtures live under `tests/fixtures/<area>/`.
+mod manifest;
+mod policy;
+
+mod catalogue;
+mod compile;
+mod version;
 mod live;

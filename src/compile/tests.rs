@@ -1,0 +1,510 @@
+//! Unit tests of the pure compiler against a small made-up catalogue.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::size::{Split, WorstCase, first_fit};
+use super::*;
+use crate::manifest::{Feature, Parameter, RolesConfig, Vendor};
+
+/// Actions and formats shaped like the real catalogue's.
+pub struct Fake;
+
+const FLOW: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}";
+const INSTANCE: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}";
+const BUCKET: &str = "arn:${Partition}:s3:::${BucketName}";
+const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+
+impl ActionLookup for Fake {
+    fn grant_formats(&self, action: &str) -> Option<Vec<String>> {
+        let f: &[&str] = match action {
+            "connect:DescribeContactFlow" => &[FLOW],
+            "connect:UpdateContactFlowContent" => &[FLOW],
+            "connect:ListContactFlows" => &[INSTANCE],
+            "connect:DescribeInstance" => &[INSTANCE],
+            "connect:ListInstances" => &[],
+            "s3:GetObject" => &[OBJECT],
+            "s3:ListBucket" => &[BUCKET],
+            "s3:ListAllMyBuckets" => &[],
+            _ => return None,
+        };
+        Some(f.iter().map(|s| s.to_string()).collect())
+    }
+    fn matching(&self, pattern: &str) -> Vec<String> {
+        match pattern {
+            "connect:Describe*" => vec![
+                "connect:DescribeContactFlow".into(),
+                "connect:DescribeInstance".into(),
+            ],
+            _ => vec![],
+        }
+    }
+    fn fits(&self, format: &str, resource: &str) -> bool {
+        // Placeholders in the resource stand for one value without `:`.
+        let mut r = String::new();
+        let mut rest = resource;
+        while let Some(i) = rest.find("${") {
+            r.push_str(&rest[..i]);
+            r.push('p');
+            rest = &rest[rest[i..].find('}').unwrap() + i + 1..];
+        }
+        r.push_str(rest);
+        glob(format.as_bytes(), r.as_bytes())
+    }
+    fn derive(&self, format: &str, params: &BTreeSet<String>) -> String {
+        let mut out = String::new();
+        let mut rest = format;
+        while let Some(i) = rest.find("${") {
+            out.push_str(&rest[..i]);
+            let end = rest[i..].find('}').unwrap() + i;
+            let name = &rest[i + 2..end];
+            match name {
+                "Partition" => out.push_str("${AWS::Partition}"),
+                "Region" => out.push_str("${AWS::Region}"),
+                "Account" => out.push_str("${AWS::AccountId}"),
+                n if params.contains(n) => out.push_str(&format!("${{{n}}}")),
+                _ => out.push('*'),
+            }
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+    fn version(&self) -> String {
+        "fake-1".into()
+    }
+}
+
+fn glob(f: &[u8], r: &[u8]) -> bool {
+    glob_after(f, r, b':')
+}
+
+fn glob_after(f: &[u8], r: &[u8], prev: u8) -> bool {
+    if f.starts_with(b"${") {
+        let end = f.iter().position(|&c| c == b'}').unwrap();
+        let rest = &f[end + 1..];
+        // Like ARN segments: a placeholder stops at `:` and, unless it is a
+        // path that ends the format (S3 object keys), at `/`.
+        let last = rest.is_empty() && prev == b'/';
+        (0..=r.len())
+            .take_while(|&k| k == 0 || (r[k - 1] != b':' && (last || r[k - 1] != b'/')))
+            .any(|k| glob_after(rest, &r[k..], b'}'))
+    } else {
+        match (f.first(), r.first()) {
+            (None, None) => true,
+            (Some(a), Some(b)) if a == b => glob_after(&f[1..], &r[1..], *a),
+            _ => false,
+        }
+    }
+}
+
+pub fn config() -> Config {
+    Config {
+        vendor: Vendor {
+            name: "CX Portal".into(),
+            account_id: "111122223333".into(),
+            authoriser_role: "CXPortalAuthoriserRole".into(),
+        },
+        roles: RolesConfig {
+            name_prefix: "CXPortal-".into(),
+            max_session_duration: 3600,
+            external_id: true,
+            permissions_boundary: true,
+            self_audit: true,
+            tags: BTreeMap::from([("vendor".into(), "cx-portal".into())]),
+        },
+    }
+}
+
+fn feature(id: &str, actions: &[&str], resources: Option<&[&str]>) -> Feature {
+    let mut actions: Vec<String> = actions.iter().map(|s| s.to_string()).collect();
+    actions.sort();
+    Feature {
+        id: id.into(),
+        description: format!("why {id}"),
+        actions,
+        resources: resources.map(|r| r.iter().map(|s| s.to_string()).collect()),
+        conditions: BTreeMap::new(),
+        wildcard_reason: None,
+    }
+}
+
+fn module(features: Vec<Feature>) -> Module {
+    Module {
+        id: "flows".into(),
+        version: semver::Version::new(1, 2, 0),
+        description: "Manage flows.".into(),
+        parameters: BTreeMap::from([(
+            "InstanceId".to_string(),
+            Parameter {
+                description: "instance".into(),
+                pattern: Some("^[0-9a-f-]{36}$".into()),
+                default: None,
+                max_length: 128,
+            },
+        )]),
+        features,
+        source: "modules/flows.yaml".into(),
+        digest: "sha256:00".into(),
+    }
+}
+
+fn by_sid<'a>(c: &'a CompiledModule, sid: &str) -> &'a Grant {
+    c.all_grants().find(|g| g.sid == sid).unwrap()
+}
+
+#[test]
+fn derived_resources_group_actions_and_isolate_wildcard_only() {
+    let m = module(vec![feature(
+        "view-flows",
+        &[
+            "connect:DescribeContactFlow",
+            "connect:ListContactFlows",
+            "connect:DescribeInstance",
+            "connect:ListInstances",
+        ],
+        None,
+    )]);
+    let c = compile_module_with(&Fake, &config(), &m).unwrap();
+    let got: Vec<(&str, Vec<&str>, Vec<&str>)> = c
+        .grants
+        .iter()
+        .map(|g| {
+            (
+                g.sid.as_str(),
+                g.actions.iter().map(String::as_str).collect(),
+                g.resources.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("ViewFlows1", vec!["connect:ListInstances"], vec!["*"]),
+            (
+                "ViewFlows2",
+                vec!["connect:DescribeInstance", "connect:ListContactFlows"],
+                vec![
+                    "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}"
+                ]
+            ),
+            (
+                "ViewFlows3",
+                vec!["connect:DescribeContactFlow"],
+                vec![
+                    "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*"
+                ]
+            ),
+        ]
+    );
+}
+
+#[test]
+fn explicit_resources_go_only_to_actions_they_fit() {
+    let m = module(vec![feature(
+        "read",
+        &["s3:GetObject", "s3:ListBucket", "s3:ListAllMyBuckets"],
+        Some(&[
+            "arn:${AWS::Partition}:s3:::${InstanceId}",
+            "arn:${AWS::Partition}:s3:::${InstanceId}/recordings/*",
+        ]),
+    )]);
+    let c = compile_module_with(&Fake, &config(), &m).unwrap();
+    let get = c
+        .grants
+        .iter()
+        .find(|g| g.actions == ["s3:GetObject"])
+        .unwrap();
+    assert_eq!(
+        get.resources,
+        ["arn:${AWS::Partition}:s3:::${InstanceId}/recordings/*"]
+    );
+    let list = c
+        .grants
+        .iter()
+        .find(|g| g.actions == ["s3:ListBucket"])
+        .unwrap();
+    assert_eq!(list.resources, ["arn:${AWS::Partition}:s3:::${InstanceId}"]);
+    let all = c
+        .grants
+        .iter()
+        .find(|g| g.actions == ["s3:ListAllMyBuckets"])
+        .unwrap();
+    assert_eq!(all.resources, ["*"]);
+}
+
+#[test]
+fn an_action_no_listed_resource_fits_is_an_error() {
+    let m = module(vec![feature(
+        "read",
+        &["s3:GetObject"],
+        Some(&["arn:${AWS::Partition}:s3:::bucket"]),
+    )]);
+    let e = compile_module_with(&Fake, &config(), &m).unwrap_err();
+    assert!(matches!(&e[0], CompileError::NoResource { action, .. } if action == "s3:GetObject"));
+    assert!(e[0].to_string().contains("accepted formats"), "{}", e[0]);
+}
+
+#[test]
+fn wildcard_pattern_gets_union_of_matched_formats() {
+    let mut f = feature("describe", &["connect:Describe*"], None);
+    f.wildcard_reason = Some("every describe call of the instance".into());
+    let c = compile_module_with(&Fake, &config(), &module(vec![f])).unwrap();
+    assert_eq!(c.grants.len(), 1);
+    assert_eq!(c.grants[0].resources.len(), 2);
+}
+
+#[test]
+fn conditions_are_rendered_with_sub_only_when_needed() {
+    let mut f = feature("read", &["s3:GetObject"], None);
+    f.conditions = BTreeMap::from([(
+        "StringEquals".to_string(),
+        BTreeMap::from([
+            (
+                "kms:ViaService".to_string(),
+                vec!["s3.${AWS::Region}.amazonaws.com".to_string()],
+            ),
+            ("aws:ResourceTag/owner".to_string(), vec!["cx".to_string()]),
+        ]),
+    )]);
+    let st = template::statement(&Grant {
+        sid: "S".into(),
+        feature: "read".into(),
+        actions: vec!["s3:GetObject".into()],
+        resources: vec!["*".into()],
+        conditions: f.conditions.clone(),
+    });
+    assert_eq!(
+        st["Condition"],
+        json!({"StringEquals": {
+            "aws:ResourceTag/owner": ["cx"],
+            "kms:ViaService": [{"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}]
+        }})
+    );
+    assert_eq!(st["Resource"], json!(["*"]));
+}
+
+#[test]
+fn sids_are_stable_when_other_features_change() {
+    let a = feature("view-flows", &["connect:DescribeContactFlow"], None);
+    let b = feature("edit-flows", &["connect:UpdateContactFlowContent"], None);
+    let one = compile_module_with(&Fake, &config(), &module(vec![a.clone()])).unwrap();
+    let two = compile_module_with(&Fake, &config(), &module(vec![b, a])).unwrap();
+    let sid = |c: &CompiledModule, f: &str| {
+        c.grants
+            .iter()
+            .filter(|g| g.feature == f)
+            .map(|g| g.sid.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(sid(&one, "view-flows"), sid(&two, "view-flows"));
+    assert_eq!(sid(&two, "edit-flows"), ["EditFlows1"]);
+}
+
+#[test]
+fn colliding_sids_get_a_suffix() {
+    let a = feature("x-1", &["connect:ListInstances"], None);
+    let b = feature("x1", &["connect:ListInstances"], None);
+    let c = compile_module_with(&Fake, &config(), &module(vec![a, b])).unwrap();
+    let sids: BTreeSet<&str> = c.all_grants().map(|g| g.sid.as_str()).collect();
+    assert_eq!(sids.len(), c.grants.len() + c.self_audit.len());
+    assert!(
+        sids.iter()
+            .all(|s| s.chars().all(|c| c.is_ascii_alphanumeric()))
+    );
+}
+
+#[test]
+fn self_audit_names_the_role_its_policies_and_its_stack() {
+    let m = module(vec![feature("view", &["connect:ListInstances"], None)]);
+    let c = compile_module_with(&Fake, &config(), &m).unwrap();
+    assert_eq!(c.policies.len(), 1);
+    let role = by_sid(&c, "RolesmithSelfAuditRole");
+    assert_eq!(
+        role.resources,
+        ["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/CXPortal-flows"]
+    );
+    let pol = by_sid(&c, "RolesmithSelfAuditPolicies");
+    assert_eq!(
+        pol.resources,
+        [
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/CXPortal-flows-1",
+            "arn:${AWS::Partition}:iam::aws:policy/*",
+        ]
+    );
+    assert_eq!(pol.actions, ["iam:GetPolicy", "iam:GetPolicyVersion"]);
+    let stack = by_sid(&c, "RolesmithSelfAuditStack");
+    assert_eq!(stack.actions, ["cloudformation:DescribeStacks"]);
+
+    let mut cfg = config();
+    cfg.roles.self_audit = false;
+    let c = compile_module_with(&Fake, &cfg, &m).unwrap();
+    assert!(c.self_audit.is_empty());
+}
+
+#[test]
+fn trust_policy_allows_only_the_authoriser_with_external_id() {
+    let c = compile_module_with(
+        &Fake,
+        &config(),
+        &module(vec![feature("v", &["connect:ListInstances"], None)]),
+    )
+    .unwrap();
+    assert_eq!(
+        c.trust_policy,
+        json!({"Version": "2012-10-17", "Statement": [{
+            "Sid": "TrustVendorAuthoriser",
+            "Effect": "Allow",
+            "Principal": {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::111122223333:role/CXPortalAuthoriserRole"}},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
+        }]})
+    );
+    // 1224-character external id, 10-character partition.
+    assert!(c.trust_policy_size > 1224 && c.trust_policy_size < 2048);
+    let mut cfg = config();
+    cfg.roles.external_id = false;
+    let c = compile_module_with(
+        &Fake,
+        &cfg,
+        &module(vec![feature("v", &["connect:ListInstances"], None)]),
+    )
+    .unwrap();
+    assert!(c.trust_policy["Statement"][0].get("Condition").is_none());
+    assert!(c.template["Parameters"].get("ExternalId").is_none());
+}
+
+#[test]
+fn worst_case_counts_placeholders_at_their_maximum() {
+    let w = WorstCase::new([("InstanceId", 36)]);
+    let doc = json!({"Resource": {"Fn::Sub": "arn:${AWS::Partition}:x:${AWS::Region}:${AWS::AccountId}:i/${InstanceId}"}});
+    let resolved = format!(
+        "{{\"Resource\":\"arn:{}:x:{}:{}:i/{}\"}}",
+        "x".repeat(10),
+        "x".repeat(20),
+        "x".repeat(12),
+        "x".repeat(36)
+    );
+    assert_eq!(w.size(&doc), resolved.len());
+    assert_eq!(
+        w.size(&json!({"A": {"Ref": "InstanceId"}})),
+        r#"{"A":""}"#.len() + 36
+    );
+    // `${!x}` is a literal, not a placeholder.
+    assert_eq!(
+        w.size(&json!({"Fn::Sub": "${!Literal}"})),
+        r#""${Literal}""#.len()
+    );
+    // Whitespace outside strings is not counted; inside strings it is.
+    assert_eq!(w.size(&json!({"a b": [1, 2]})), r#"{"a b":[1,2]}"#.len());
+}
+
+#[test]
+fn first_fit_fills_earlier_policies_first() {
+    // empty doc 10, limit 100: 50 | 45 -> [0], 45 fits with comma? 10+50+1+45=106 no.
+    assert_eq!(
+        first_fit(10, &[50, 45, 30], 100),
+        Split::Fits(vec![vec![0, 2], vec![1]])
+    );
+    assert_eq!(
+        first_fit(10, &[91], 100),
+        Split::TooLarge {
+            index: 0,
+            size: 101
+        }
+    );
+    assert_eq!(first_fit(10, &[90], 100), Split::Fits(vec![vec![0]]));
+    assert_eq!(first_fit(10, &[], 100), Split::Fits(vec![]));
+}
+
+fn many_resources(features: usize, per_feature: usize) -> Module {
+    let fs = (0..features)
+        .map(|i| {
+            let res: Vec<String> = (0..per_feature)
+                .map(|k| {
+                    format!("arn:${{AWS::Partition}}:s3:::${{InstanceId}}/feature-{i}/prefix-{k}/*")
+                })
+                .collect();
+            let res: Vec<&str> = res.iter().map(String::as_str).collect();
+            feature(&format!("read-{i}"), &["s3:GetObject"], Some(&res))
+        })
+        .collect();
+    module(fs)
+}
+
+#[test]
+fn large_modules_split_across_policies_within_the_limit() {
+    let m = many_resources(8, 12);
+    let c = compile_module_with(&Fake, &config(), &m).unwrap();
+    assert!(c.policies.len() >= 2, "{}", c.policies.len());
+    let w = WorstCase::new([("InstanceId", 128), ("ExternalId", 1224)]);
+    let res = c.template["Resources"].as_object().unwrap();
+    for p in &c.policies {
+        assert!(p.worst_case_size <= 6144, "{p:?}");
+        let doc = &res[&p.logical_id]["Properties"]["PolicyDocument"];
+        assert_eq!(w.size(doc), p.worst_case_size);
+        assert_eq!(
+            res[&p.logical_id]["Properties"]["ManagedPolicyName"],
+            json!(p.name)
+        );
+    }
+    // Every statement placed exactly once, self-audit naming every policy.
+    let placed: Vec<&String> = c.policies.iter().flat_map(|p| &p.sids).collect();
+    assert_eq!(placed.len(), c.grants.len() + c.self_audit.len());
+    let pol = by_sid(&c, "RolesmithSelfAuditPolicies");
+    assert_eq!(pol.resources.len(), c.policies.len() + 1);
+    // Deterministic.
+    let again = compile_module_with(&Fake, &config(), &m).unwrap();
+    assert_eq!(c.template_bytes(), again.template_bytes());
+}
+
+#[test]
+fn oversized_statement_and_too_many_policies_are_errors() {
+    let e = compile_module_with(&Fake, &config(), &many_resources(1, 200)).unwrap_err();
+    assert!(
+        matches!(&e[0], CompileError::StatementTooLarge { feature, .. } if feature == "read-0"),
+        "{e:?}"
+    );
+    let e = compile_module_with(&Fake, &config(), &many_resources(80, 25)).unwrap_err();
+    assert!(
+        matches!(&e[0], CompileError::TooManyPolicies { .. }),
+        "{e:?}"
+    );
+    assert!(e[0].to_string().contains("module `flows`"));
+}
+
+#[test]
+fn template_shape() {
+    let c = compile_module_with(
+        &Fake,
+        &config(),
+        &module(vec![feature("v", &["connect:ListInstances"], None)]),
+    )
+    .unwrap();
+    let t = &c.template;
+    let role = &t["Resources"]["Role"]["Properties"];
+    assert_eq!(role["RoleName"], "CXPortal-flows");
+    assert_eq!(
+        role["Tags"],
+        json!([
+            {"Key": "rolesmith:module", "Value": "flows"},
+            {"Key": "rolesmith:version", "Value": "1.2.0"},
+            {"Key": "vendor", "Value": "cx-portal"}
+        ])
+    );
+    assert_eq!(t["Parameters"]["InstanceId"]["MaxLength"], 128);
+    assert_eq!(t["Parameters"]["ExternalId"]["MaxLength"], 1224);
+    assert_eq!(t["Parameters"]["PermissionsBoundaryArn"]["Default"], "");
+    assert_eq!(t["Outputs"]["ModuleVersion"]["Value"], "1.2.0");
+    assert_eq!(t["Metadata"]["rolesmith"]["catalogue"], "fake-1");
+    assert_eq!(
+        t["Resources"]["Policy1"]["Properties"]["Roles"],
+        json!([{"Ref": "Role"}])
+    );
+    let bytes = c.template_bytes();
+    assert_eq!(bytes.last(), Some(&b'\n'));
+    let back: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(&back, t);
+}

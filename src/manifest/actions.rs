@@ -1,0 +1,442 @@
+//! Action and resource rules that need the IAM catalogue: names looked up
+//! (case-insensitively) and written in the catalogue's spelling, wildcard
+//! patterns that must match something, explicit resources that must fit the
+//! actions' ARN formats.
+//!
+//! The catalogue is reached through [`Lookup`] so these rules can be tested
+//! with a small fake and do not depend on the catalogue's borrowing types.
+
+use super::module::is_wild;
+use super::walk::Ctx;
+use super::yaml::Span;
+
+/// What validation needs to know about one catalogue action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionInfo {
+    /// Canonical name (`connect:DescribeContactFlow`).
+    pub name: String,
+    /// ARN formats of all its resource types; empty for a wildcard-only action.
+    pub arn_formats: Vec<String>,
+}
+
+/// The catalogue questions validation asks.
+pub trait Lookup {
+    /// The action named `name` (case-insensitive).
+    fn action(&self, name: &str) -> Option<ActionInfo>;
+    /// Actions matching a `*`/`?` pattern.
+    fn matching(&self, pattern: &str) -> Vec<ActionInfo>;
+    /// Up to `n` closest existing names.
+    fn suggest(&self, name: &str, n: usize) -> Vec<String>;
+    /// Whether a service prefix exists.
+    fn has_service(&self, prefix: &str) -> bool;
+    /// Whether a manifest resource fits an ARN format.
+    fn fits(&self, format: &str, resource: &str) -> bool;
+}
+
+/// The embedded IAM catalogue, seen through [`Lookup`].
+struct Real;
+
+fn info(a: &crate::catalogue::Action<'_>) -> ActionInfo {
+    let mut arn_formats: Vec<String> = Vec::new();
+    for t in &a.resource_types {
+        for f in &t.arn_formats {
+            if !arn_formats.iter().any(|x| x == f) {
+                arn_formats.push((*f).to_owned());
+            }
+        }
+    }
+    ActionInfo {
+        name: a.name.to_owned(),
+        arn_formats,
+    }
+}
+
+impl Lookup for Real {
+    fn action(&self, name: &str) -> Option<ActionInfo> {
+        crate::catalogue::catalogue().action(name).map(|a| info(&a))
+    }
+    fn matching(&self, pattern: &str) -> Vec<ActionInfo> {
+        crate::catalogue::catalogue()
+            .matching(pattern)
+            .iter()
+            .map(info)
+            .collect()
+    }
+    fn suggest(&self, name: &str, n: usize) -> Vec<String> {
+        crate::catalogue::catalogue().suggest(name, n)
+    }
+    fn has_service(&self, prefix: &str) -> bool {
+        crate::catalogue::catalogue().has_service(prefix)
+    }
+    fn fits(&self, format: &str, resource: &str) -> bool {
+        crate::catalogue::arn::fits(format, resource)
+    }
+}
+
+/// The catalogue in use.
+fn lookup() -> Option<&'static dyn Lookup> {
+    Some(&Real)
+}
+
+/// Checks a feature's actions and explicit resources against the catalogue.
+/// Returns the canonical, sorted, unique actions.
+pub fn check(
+    cx: &mut Ctx<'_>,
+    feature: &str,
+    actions: Vec<(String, Span)>,
+    resources: Option<Vec<(String, Span)>>,
+    has_reason: bool,
+) -> Option<Vec<String>> {
+    match lookup() {
+        Some(l) => check_with(l, cx, feature, actions, resources, has_reason),
+        None => {
+            let mut names: Vec<String> = actions.into_iter().map(|(a, _)| a).collect();
+            names.sort();
+            names.dedup();
+            Some(names)
+        }
+    }
+}
+
+/// An action of the feature as resolved: its name in the model and the
+/// formats it can be granted on.
+struct Resolved {
+    name: String,
+    span: Span,
+    formats: Vec<String>,
+}
+
+fn list(items: &[String], max: usize) -> String {
+    let mut s: Vec<String> = items.iter().take(max).map(|i| format!("`{i}`")).collect();
+    if items.len() > max {
+        s.push(format!("and {} more", items.len() - max));
+    }
+    s.join(", ")
+}
+
+/// [`check`] against a given catalogue.
+pub fn check_with(
+    l: &dyn Lookup,
+    cx: &mut Ctx<'_>,
+    feature: &str,
+    actions: Vec<(String, Span)>,
+    resources: Option<Vec<(String, Span)>>,
+    has_reason: bool,
+) -> Option<Vec<String>> {
+    let before = cx.problems.len();
+    let mut resolved = Vec::new();
+    for (name, span) in actions {
+        let service = name.split_once(':').map_or("", |(s, _)| s);
+        if is_wild(&name) {
+            let found = l.matching(&name);
+            if found.is_empty() {
+                let msg = if l.has_service(service) {
+                    format!("`{name}` matches no action of the IAM catalogue")
+                } else {
+                    format!("unknown service `{service}` in `{name}`")
+                };
+                let sugg = l.suggest(&name, 3);
+                let help = if sugg.is_empty() {
+                    "check the service prefix and the pattern (`rolesmith actions PATTERN` searches the catalogue)".to_owned()
+                } else {
+                    format!("did you mean {}?", list(&sugg, 3))
+                };
+                cx.report(
+                    span,
+                    "manifest::unknown_action",
+                    msg,
+                    "matches nothing",
+                    Some(help),
+                );
+                continue;
+            }
+            let mut formats: Vec<String> = Vec::new();
+            for a in &found {
+                for f in &a.arn_formats {
+                    if !formats.contains(f) {
+                        formats.push(f.clone());
+                    }
+                }
+            }
+            resolved.push(Resolved {
+                name,
+                span,
+                formats,
+            });
+            continue;
+        }
+        match l.action(&name) {
+            Some(a) => resolved.push(Resolved {
+                name: a.name,
+                span,
+                formats: a.arn_formats,
+            }),
+            None => {
+                let sugg = l.suggest(&name, 3);
+                let (msg, label) = if l.has_service(service) {
+                    (
+                        format!("unknown action `{name}`"),
+                        "not in the IAM catalogue",
+                    )
+                } else {
+                    (
+                        format!("unknown service `{service}` in action `{name}`"),
+                        "unknown service",
+                    )
+                };
+                let help = if sugg.is_empty() {
+                    "check the name against the IAM service authorization reference (`rolesmith actions 'service:*'` lists a service's actions)".to_owned()
+                } else {
+                    format!("did you mean {}?", list(&sugg, 3))
+                };
+                cx.report(span, "manifest::unknown_action", msg, label, Some(help));
+            }
+        }
+    }
+
+    if let Some(res) = &resources {
+        check_resources(l, cx, feature, &resolved, res, has_reason);
+    }
+
+    if cx.problems.len() > before {
+        return None;
+    }
+    let mut names: Vec<String> = resolved.into_iter().map(|r| r.name).collect();
+    names.sort();
+    names.dedup();
+    Some(names)
+}
+
+fn check_resources(
+    l: &dyn Lookup,
+    cx: &mut Ctx<'_>,
+    feature: &str,
+    actions: &[Resolved],
+    resources: &[(String, Span)],
+    has_reason: bool,
+) {
+    // `*` only for wildcard-only actions, or when the feature explains its wildcards.
+    if let Some((_, star)) = resources.iter().find(|(r, _)| r == "*")
+        && !has_reason
+    {
+        let scoped: Vec<String> = actions
+            .iter()
+            .filter(|a| !a.formats.is_empty())
+            .map(|a| a.name.clone())
+            .collect();
+        if !scoped.is_empty() {
+            cx.report(
+                *star,
+                "manifest::star_resource",
+                format!(
+                    "`*` would grant {} on every resource",
+                    list(&scoped, 3)
+                ),
+                "every resource",
+                Some("list the resources these actions need; `*` is only for actions with no resource types".to_owned()),
+            );
+        }
+    }
+    for a in actions {
+        let fits_one = resources.iter().any(|(r, _)| {
+            // `*` covers everything; when it is not allowed here the
+            // `star_resource` problem above already says so.
+            if r == "*" {
+                true
+            } else {
+                a.formats.iter().any(|f| l.fits(f, r))
+            }
+        });
+        if fits_one {
+            continue;
+        }
+        let help = if a.formats.is_empty() {
+            "this action has no resource types, so it can only be granted on `*`: add `*` to `resources` or move it to a feature without `resources`".to_owned()
+        } else {
+            format!(
+                "add a resource of an accepted format: {}",
+                list(&a.formats, 6)
+            )
+        };
+        cx.report(
+            a.span,
+            "manifest::resource_mismatch",
+            format!(
+                "action `{}` fits none of the resources of feature `{feature}`",
+                a.name
+            ),
+            "no matching resource",
+            Some(help),
+        );
+    }
+    for (r, span) in resources {
+        if r == "*" {
+            continue;
+        }
+        if actions
+            .iter()
+            .any(|a| a.formats.iter().any(|f| l.fits(f, r)))
+        {
+            continue;
+        }
+        let mut all: Vec<String> = Vec::new();
+        for a in actions {
+            for f in &a.formats {
+                if !all.contains(f) {
+                    all.push(f.clone());
+                }
+            }
+        }
+        let help = if all.is_empty() {
+            "none of the feature's actions take a resource ARN; remove it".to_owned()
+        } else {
+            format!("the feature's actions accept: {}", list(&all, 6))
+        };
+        cx.report(
+            *span,
+            "manifest::resource_mismatch",
+            format!("resource `{r}` fits no action of feature `{feature}`"),
+            "fits no action",
+            Some(help),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+    use crate::manifest::diag::SourceFile;
+
+    /// Two connect actions: one on contact flows, one wildcard-only.
+    struct Fake;
+    const FLOW: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}";
+
+    fn info(n: &str) -> Option<ActionInfo> {
+        match n.to_ascii_lowercase().as_str() {
+            "connect:describecontactflow" => Some(ActionInfo {
+                name: "connect:DescribeContactFlow".into(),
+                arn_formats: vec![FLOW.into()],
+            }),
+            "connect:listinstances" => Some(ActionInfo {
+                name: "connect:ListInstances".into(),
+                arn_formats: vec![],
+            }),
+            _ => None,
+        }
+    }
+
+    impl Lookup for Fake {
+        fn action(&self, name: &str) -> Option<ActionInfo> {
+            info(name)
+        }
+        fn matching(&self, pattern: &str) -> Vec<ActionInfo> {
+            if pattern.eq_ignore_ascii_case("connect:Describe*") {
+                info("connect:describecontactflow").into_iter().collect()
+            } else {
+                vec![]
+            }
+        }
+        fn suggest(&self, _: &str, _: usize) -> Vec<String> {
+            vec!["connect:DescribeContactFlow".into()]
+        }
+        fn has_service(&self, p: &str) -> bool {
+            p == "connect"
+        }
+        fn fits(&self, _format: &str, resource: &str) -> bool {
+            resource.contains(":connect:") && resource.contains("/contact-flow/")
+        }
+    }
+
+    fn run(
+        actions: &[&str],
+        resources: Option<&[&str]>,
+        reason: bool,
+    ) -> (Option<Vec<String>>, Vec<String>) {
+        let src = SourceFile::new("modules/x.yaml", "x");
+        let mut problems = Vec::new();
+        let mut cx = Ctx {
+            src: &src,
+            problems: &mut problems,
+        };
+        let sp = Span::default();
+        let r = check_with(
+            &Fake,
+            &mut cx,
+            "f",
+            actions.iter().map(|a| (a.to_string(), sp)).collect(),
+            resources.map(|rs| rs.iter().map(|r| (r.to_string(), sp)).collect()),
+            reason,
+        );
+        (r, problems.iter().map(|p| p.message.clone()).collect())
+    }
+
+    #[test]
+    fn canonical_sorted_names() {
+        let (r, p) = run(
+            &["connect:listinstances", "CONNECT:describecontactflow"],
+            None,
+            false,
+        );
+        assert!(p.is_empty(), "{p:?}");
+        assert_eq!(
+            r.unwrap(),
+            vec!["connect:DescribeContactFlow", "connect:ListInstances"]
+        );
+    }
+
+    #[test]
+    fn unknown_action_and_service() {
+        let (_, p) = run(&["connect:DescribeFlow", "conect:X"], None, false);
+        assert_eq!(p[0], "unknown action `connect:DescribeFlow`");
+        assert_eq!(p[1], "unknown service `conect` in action `conect:X`");
+    }
+
+    #[test]
+    fn wildcard_must_match() {
+        let (_, p) = run(&["connect:Nothing*"], None, true);
+        assert_eq!(
+            p,
+            vec!["`connect:Nothing*` matches no action of the IAM catalogue"]
+        );
+        let (r, p) = run(&["connect:Describe*"], None, true);
+        assert!(p.is_empty());
+        assert_eq!(r.unwrap(), vec!["connect:Describe*"]);
+    }
+
+    #[test]
+    fn resources_must_fit_both_ways() {
+        let flow = "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/*/contact-flow/*";
+        let queue =
+            "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/*/queue/*";
+        let (_, p) = run(&["connect:DescribeContactFlow"], Some(&[flow]), false);
+        assert!(p.is_empty(), "{p:?}");
+        let (_, p) = run(
+            &["connect:DescribeContactFlow"],
+            Some(&[flow, queue]),
+            false,
+        );
+        assert_eq!(p.len(), 1);
+        assert!(p[0].starts_with("resource `arn"), "{p:?}");
+        let (_, p) = run(
+            &["connect:DescribeContactFlow", "connect:ListInstances"],
+            Some(&[flow]),
+            false,
+        );
+        assert_eq!(
+            p,
+            vec!["action `connect:ListInstances` fits none of the resources of feature `f`"]
+        );
+    }
+
+    #[test]
+    fn star_resource_rules() {
+        let (_, p) = run(&["connect:ListInstances"], Some(&["*"]), false);
+        assert!(p.is_empty(), "{p:?}");
+        let (_, p) = run(&["connect:DescribeContactFlow"], Some(&["*"]), false);
+        assert_eq!(p.len(), 1, "{p:?}");
+        assert!(p[0].contains("on every resource"));
+        let (_, p) = run(&["connect:Describe*"], Some(&["*"]), true);
+        assert!(p.is_empty(), "{p:?}");
+    }
+}

@@ -1,0 +1,695 @@
+//! `modules/<id>.yaml` -> [`Module`]: identity, parameters, features, and the
+//! action/resource/condition rules of the manifest contract.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::actions;
+use super::diag::{Problem, SourceFile};
+use super::model::{Conditions, Feature, Module, Parameter};
+use super::rules;
+use super::walk::Ctx;
+use super::yaml::{Node, Span, Value};
+
+/// Allowed `max_length` of a parameter.
+pub const MAX_LENGTH_RANGE: std::ops::RangeInclusive<i128> = 1..=4096;
+/// `max_length` when none is given.
+pub const DEFAULT_MAX_LENGTH: u32 = 128;
+
+/// Checks one manifest. `stem` is the file name without `.yaml`; `prefix` the
+/// config's role-name prefix when known. Returns the module when nothing is wrong.
+pub fn check(
+    src: &SourceFile,
+    stem: &str,
+    prefix: Option<&str>,
+    problems: &mut Vec<Problem>,
+) -> Option<Module> {
+    let before = problems.len();
+    let root = super::parse_yaml(src, problems)?;
+    let mut cx = Ctx { src, problems };
+    let module = check_root(&mut cx, &root, stem, prefix);
+    if cx.problems.len() > before {
+        return None;
+    }
+    let mut module = module?;
+    module.source = src.name.clone();
+    module.digest = digest(src.text.as_bytes());
+    Some(module)
+}
+
+/// `sha256:<hex>` of some bytes.
+pub fn digest(bytes: &[u8]) -> String {
+    let hash = Sha256::digest(bytes);
+    let mut s = String::with_capacity(7 + 64);
+    s.push_str("sha256:");
+    for b in hash.iter() {
+        s.push_str(&format!("{b:02x}"));
+    }
+    s
+}
+
+fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -> Option<Module> {
+    let top = cx.fields(
+        root,
+        root.span,
+        "",
+        &["module", "version", "description", "parameters", "features"],
+    )?;
+    let id = top
+        .required(cx, "module", stem)
+        .and_then(|n| module_id(cx, n, stem, prefix));
+    let version = top
+        .required(cx, "version", "1.0.0")
+        .and_then(|n| version(cx, n));
+    let description = top
+        .required(cx, "description", "what this module lets the vendor do")
+        .and_then(|n| cx.text(n, "description"));
+    let parameters = match top.get("parameters") {
+        Some(n) => parameters(cx, n),
+        None => Some(BTreeMap::new()),
+    };
+    let names: Vec<String> = parameters
+        .as_ref()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let features = top
+        .required(
+            cx,
+            "features",
+            "[{id: ..., description: ..., actions: [...]}]",
+        )
+        .and_then(|n| {
+            features(
+                cx,
+                n,
+                top.key("features").map_or(root.span, |k| k.span),
+                &names,
+            )
+        });
+    Some(Module {
+        id: id?,
+        version: version?,
+        description: description?.to_owned(),
+        parameters: parameters?,
+        features: features?,
+        source: Default::default(),
+        digest: String::new(),
+    })
+}
+
+fn module_id(cx: &mut Ctx<'_>, n: &Node, stem: &str, prefix: Option<&str>) -> Option<String> {
+    let id = cx.string(n, "module")?;
+    if !rules::is_module_id(id) {
+        cx.report(
+            n.span,
+            "manifest::module_id",
+            format!("module id `{id}` is not valid"),
+            "invalid module id",
+            Some("use 1 to 40 lowercase letters, digits and `-`, starting with a letter (`^[a-z][a-z0-9-]{0,39}$`)".to_owned()),
+        );
+        return None;
+    }
+    if id != stem {
+        cx.report(
+            n.span,
+            "manifest::module_file",
+            format!("module id `{id}` does not match the file name `{stem}.yaml`"),
+            "differs from the file name",
+            Some(format!(
+                "rename the file to `modules/{id}.yaml` or set `module: {stem}`"
+            )),
+        );
+        return None;
+    }
+    if let Some(p) = prefix {
+        let len = p.chars().count() + id.len();
+        if len > rules::MAX_ROLE_NAME {
+            cx.report(
+                n.span,
+                "manifest::role_name_length",
+                format!("role name `{p}{id}` is {len} characters long, IAM allows at most 64"),
+                "role name too long",
+                Some(format!(
+                    "shorten the module id or `roles.name_prefix` in rolesmith.yaml by {} characters",
+                    len - rules::MAX_ROLE_NAME
+                )),
+            );
+            return None;
+        }
+    }
+    Some(id.to_owned())
+}
+
+fn version(cx: &mut Ctx<'_>, n: &Node) -> Option<semver::Version> {
+    let text = match &n.value {
+        Value::Str(s) => s.clone(),
+        Value::Float(_) | Value::Int(_) => {
+            cx.report(
+                n.span,
+                "manifest::version",
+                "`version` must be MAJOR.MINOR.PATCH, like `1.2.0`".to_owned(),
+                "not MAJOR.MINOR.PATCH",
+                Some("write all three parts, e.g. `version: 1.0.0`".to_owned()),
+            );
+            return None;
+        }
+        _ => {
+            cx.wrong_type(n, "version", "a version like `1.2.0`", None);
+            return None;
+        }
+    };
+    match semver::Version::parse(&text) {
+        Ok(v) if v.pre.is_empty() && v.build.is_empty() => Some(v),
+        Ok(v) => {
+            cx.report(
+                n.span,
+                "manifest::version",
+                format!("version `{text}` has a pre-release or build part"),
+                "pre-release or build part",
+                Some(format!(
+                    "use plain MAJOR.MINOR.PATCH: `{}.{}.{}`",
+                    v.major, v.minor, v.patch
+                )),
+            );
+            None
+        }
+        Err(e) => {
+            cx.report(
+                n.span,
+                "manifest::version",
+                format!("version `{text}` is not MAJOR.MINOR.PATCH: {e}"),
+                "invalid version",
+                Some("write three numbers without leading zeros, e.g. `1.2.0`".to_owned()),
+            );
+            None
+        }
+    }
+}
+
+fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, Parameter>> {
+    let before = cx.problems.len();
+    let mut out = BTreeMap::new();
+    for (name, kn, vn) in cx.entries(node, "parameters") {
+        if !rules::is_logical_id(name) {
+            cx.report(
+                kn.span,
+                "manifest::parameter_name",
+                format!("parameter name `{name}` is not a valid CloudFormation logical id"),
+                "invalid parameter name",
+                Some("use only letters and digits, e.g. `InstanceId`".to_owned()),
+            );
+        } else if rules::RESERVED_PARAMETERS.contains(&name) {
+            cx.report(
+                kn.span,
+                "manifest::parameter_name",
+                format!(
+                    "parameter name `{name}` is reserved: rolesmith declares it in every template"
+                ),
+                "reserved name",
+                Some("choose another name".to_owned()),
+            );
+        }
+        let what = format!("parameters.{name}");
+        let Some(f) = cx.fields(
+            vn,
+            kn.span,
+            &what,
+            &["description", "pattern", "default", "max_length"],
+        ) else {
+            continue;
+        };
+        let description = f
+            .required(cx, "description", "what the customer must give here")
+            .and_then(|n| cx.text(n, &format!("{what}.description")));
+        let pattern = f
+            .get("pattern")
+            .and_then(|n| cx.string(n, &format!("{what}.pattern")))
+            .map(str::to_owned);
+        let default = f.get("default").and_then(|n| match &n.value {
+            Value::Int(i) => Some(i.to_string()),
+            _ => cx.string(n, &format!("{what}.default")).map(str::to_owned),
+        });
+        let mut max_length = DEFAULT_MAX_LENGTH;
+        if let Some(n) = f.get("max_length") {
+            match cx.int(n, &format!("{what}.max_length")) {
+                Some(v) if MAX_LENGTH_RANGE.contains(&v) => {
+                    max_length = u32::try_from(v).unwrap_or(DEFAULT_MAX_LENGTH);
+                }
+                Some(v) => cx.report(
+                    n.span,
+                    "manifest::max_length",
+                    format!("`{what}.max_length` {v} is outside 1..=4096"),
+                    "out of range",
+                    Some(
+                        "give the longest value the customer may need, from 1 to 4096 characters"
+                            .to_owned(),
+                    ),
+                ),
+                None => {}
+            }
+        }
+        if let (Some(d), Some(n)) = (&default, f.get("default"))
+            && d.chars().count() > max_length as usize
+        {
+            cx.report(
+                n.span,
+                "manifest::max_length",
+                format!(
+                    "default of `{name}` is {} characters long, more than its max_length {max_length}",
+                    d.chars().count()
+                ),
+                "longer than max_length",
+                Some("shorten the default or raise `max_length`".to_owned()),
+            );
+        }
+        if let Some(description) = description {
+            out.insert(
+                name.to_owned(),
+                Parameter {
+                    description: description.to_owned(),
+                    pattern,
+                    default,
+                    max_length,
+                },
+            );
+        }
+    }
+    (cx.problems.len() == before).then_some(out)
+}
+
+fn features(cx: &mut Ctx<'_>, node: &Node, at: Span, params: &[String]) -> Option<Vec<Feature>> {
+    let items = cx.seq(node, "features")?;
+    if items.is_empty() {
+        cx.report(
+            node.span,
+            "manifest::no_features",
+            "a module needs at least one feature".to_owned(),
+            "empty",
+            Some("add a feature: `- {id: ..., description: ..., actions: [...]}`".to_owned()),
+        );
+        return None;
+    }
+    let _ = at;
+    let before = cx.problems.len();
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        if let Some(f) = feature(cx, item, i, params, &mut seen) {
+            out.push(f);
+        }
+    }
+    (cx.problems.len() == before).then_some(out)
+}
+
+fn feature(
+    cx: &mut Ctx<'_>,
+    node: &Node,
+    index: usize,
+    params: &[String],
+    seen: &mut BTreeMap<String, Span>,
+) -> Option<Feature> {
+    let label = format!("features[{index}]");
+    let f = cx.fields(
+        node,
+        node.span,
+        &label,
+        &[
+            "id",
+            "description",
+            "actions",
+            "resources",
+            "conditions",
+            "wildcard_reason",
+        ],
+    )?;
+    let id = f.required(cx, "id", "a-feature-id").and_then(|n| {
+        let id = cx.string(n, &format!("{label}.id"))?;
+        if !rules::is_feature_id(id) {
+            cx.report(
+                n.span,
+                "manifest::feature_id",
+                format!("feature id `{id}` is not valid"),
+                "invalid feature id",
+                Some("use lowercase letters, digits and `-`, starting with a letter (`^[a-z][a-z0-9-]*$`)".to_owned()),
+            );
+            return None;
+        }
+        if let Some(first) = seen.get(id) {
+            let line = cx.src.line_of(*first);
+            cx.report(
+                n.span,
+                "manifest::duplicate_feature",
+                format!("feature id `{id}` is used twice in this module"),
+                "duplicate feature id",
+                Some(format!("rename one of them; the first is on line {line}")),
+            );
+            return None;
+        }
+        seen.insert(id.to_owned(), n.span);
+        Some(id.to_owned())
+    });
+    let name = id.clone().unwrap_or_else(|| label.clone());
+    let description = f
+        .required(cx, "description", "why this feature needs these actions")
+        .and_then(|n| cx.text(n, &format!("features.{name}.description")));
+    let reason_node = f.get("wildcard_reason");
+    let wildcard_reason =
+        reason_node.and_then(|n| cx.text(n, &format!("features.{name}.wildcard_reason")));
+    let actions_node = f.required(cx, "actions", "[service:Action]");
+    let actions = actions_node.and_then(|n| action_list(cx, n, &name));
+    let before_resources = cx.problems.len();
+    let resources = match f.get("resources") {
+        Some(n) => resources(cx, n, &name, params).map(Some),
+        None => Some(None),
+    };
+    // A resource with its own problem is left out of the list; fitting the
+    // rest against the actions would only add misleading errors.
+    let resources_clean = cx.problems.len() == before_resources;
+    let conditions = match f.get("conditions") {
+        Some(n) => conditions(cx, n, &name, params),
+        None => Some(Conditions::new()),
+    };
+
+    // Wildcard rule: `wildcard_reason` iff an action has `*` or `?`.
+    if let Some(acts) = &actions {
+        let wild: Vec<&(String, Span)> = acts.iter().filter(|(a, _)| is_wild(a)).collect();
+        match (wild.first(), reason_node) {
+            (Some((a, span)), None) => cx.report(
+                *span,
+                "manifest::wildcard_reason",
+                format!("wildcard action `{a}` needs a `wildcard_reason`"),
+                "wildcard action",
+                Some(format!(
+                    "add `wildcard_reason:` to feature `{name}` saying why naming each action is not possible, or list the actions (`rolesmith actions '{a}'` shows them)"
+                )),
+            ),
+            (None, Some(r)) => cx.report(
+                r.span,
+                "manifest::wildcard_reason",
+                format!("feature `{name}` has a `wildcard_reason` but no wildcard action"),
+                "not needed",
+                Some("remove `wildcard_reason`; it is only for actions with `*` or `?`".to_owned()),
+            ),
+            _ => {}
+        }
+    }
+
+    let resources = resources?;
+    let actions = actions::check(
+        cx,
+        &name,
+        actions?,
+        resources.clone().filter(|_| resources_clean),
+        wildcard_reason.is_some(),
+    )?;
+    let resources = resources.map(|r| r.into_iter().map(|(r, _)| r).collect());
+    Some(Feature {
+        id: id?,
+        description: description?.to_owned(),
+        actions,
+        resources,
+        conditions: conditions?,
+        wildcard_reason: wildcard_reason.map(str::to_owned),
+    })
+}
+
+/// True when an action name is a pattern.
+pub fn is_wild(a: &str) -> bool {
+    a.contains('*') || a.contains('?')
+}
+
+/// The action strings with their spans, syntax and duplicates checked.
+fn action_list(cx: &mut Ctx<'_>, node: &Node, feature: &str) -> Option<Vec<(String, Span)>> {
+    let what = format!("features.{feature}.actions");
+    let items = cx.seq(node, &what)?;
+    if items.is_empty() {
+        cx.report(
+            node.span,
+            "manifest::no_actions",
+            format!("feature `{feature}` has no actions"),
+            "empty",
+            Some("list at least one `service:Action`".to_owned()),
+        );
+        return None;
+    }
+    let mut seen: BTreeMap<String, Span> = BTreeMap::new();
+    let mut out = Vec::new();
+    for item in items {
+        let Some(a) = cx.string(item, &what) else {
+            continue;
+        };
+        let a = a.trim();
+        let ok = match a.split_once(':') {
+            Some((svc, act)) => {
+                !svc.is_empty()
+                    && !act.is_empty()
+                    && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && act
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+            }
+            None => false,
+        };
+        if !ok {
+            cx.report(
+                item.span,
+                "manifest::action_syntax",
+                format!("`{a}` is not an action name"),
+                "expected `service:Action`",
+                Some(
+                    "write actions as `service:Action`, e.g. `connect:DescribeContactFlow`"
+                        .to_owned(),
+                ),
+            );
+            continue;
+        }
+        let key = a.to_ascii_lowercase();
+        if let Some(first) = seen.get(&key) {
+            let line = cx.src.line_of(*first);
+            cx.report(
+                item.span,
+                "manifest::duplicate_action",
+                format!("action `{a}` is listed twice in feature `{feature}`"),
+                "duplicate",
+                Some(format!("remove this one; the first is on line {line}")),
+            );
+            continue;
+        }
+        seen.insert(key, item.span);
+        out.push((a.to_owned(), item.span));
+    }
+    // Problems are recorded; the valid rest still feeds the wildcard and
+    // catalogue checks so every problem shows at once.
+    Some(out)
+}
+
+/// Span of a byte range inside a string scalar, when the scalar's source text
+/// maps one-to-one onto its value (plain or simply quoted); else the whole node.
+pub fn inner_span(
+    src: &SourceFile,
+    node: &Node,
+    value: &str,
+    range: std::ops::Range<usize>,
+) -> Span {
+    let text = src.text.as_str();
+    for skip in [0usize, 1] {
+        let start = node.span.offset + skip;
+        if text.get(start..start + value.len()) == Some(value) {
+            return Span {
+                offset: start + range.start,
+                len: range.len(),
+            };
+        }
+    }
+    node.span
+}
+
+/// Checks `${...}` in a string; reports at the placeholder.
+fn check_placeholders(cx: &mut Ctx<'_>, node: &Node, s: &str, params: &[String]) -> bool {
+    let errs = rules::placeholders(s, params.iter().map(String::as_str));
+    let ok = errs.is_empty();
+    for e in errs {
+        let span = inner_span(cx.src, node, s, e.range);
+        cx.report(
+            span,
+            "manifest::placeholder",
+            e.message,
+            "here",
+            Some(e.help),
+        );
+    }
+    ok
+}
+
+fn resources(
+    cx: &mut Ctx<'_>,
+    node: &Node,
+    feature: &str,
+    params: &[String],
+) -> Option<Vec<(String, Span)>> {
+    let what = format!("features.{feature}.resources");
+    let items = cx.seq(node, &what)?;
+    if items.is_empty() {
+        cx.report(
+            node.span,
+            "manifest::no_resources",
+            format!("feature `{feature}` has an empty `resources` list"),
+            "empty",
+            Some(
+                "list the resources, or remove `resources` to grant on the catalogue's ARN formats"
+                    .to_owned(),
+            ),
+        );
+        return None;
+    }
+    let mut out: Vec<(String, Span)> = Vec::new();
+    for item in items {
+        let Some(r) = cx.string(item, &what) else {
+            continue;
+        };
+        if r.trim().is_empty() {
+            cx.report(
+                item.span,
+                "manifest::empty",
+                "a resource must not be empty".to_owned(),
+                "empty",
+                Some("write an ARN or `*`".to_owned()),
+            );
+            continue;
+        }
+        if r != "*" && !r.starts_with("arn:") {
+            cx.report(
+                item.span,
+                "manifest::resource_syntax",
+                format!("resource `{r}` is not an ARN"),
+                "expected an ARN",
+                Some("write `arn:${AWS::Partition}:service:${AWS::Region}:${AWS::AccountId}:...` or `*`".to_owned()),
+            );
+            continue;
+        }
+        if !check_placeholders(cx, item, r, params) {
+            continue;
+        }
+        if let Some((_, first)) = out.iter().find(|(x, _)| x == r) {
+            let line = cx.src.line_of(*first);
+            cx.report(
+                item.span,
+                "manifest::duplicate_resource",
+                format!("resource `{r}` is listed twice in feature `{feature}`"),
+                "duplicate",
+                Some(format!("remove this one; the first is on line {line}")),
+            );
+            continue;
+        }
+        out.push((r.to_owned(), item.span));
+    }
+    Some(out)
+}
+
+fn conditions(
+    cx: &mut Ctx<'_>,
+    node: &Node,
+    feature: &str,
+    params: &[String],
+) -> Option<Conditions> {
+    let what = format!("features.{feature}.conditions");
+    let before = cx.problems.len();
+    let mut out = Conditions::new();
+    for (op, on, keys) in cx.entries(node, &what) {
+        if let Err((msg, sugg)) = rules::condition_operator(op) {
+            let help = match sugg {
+                Some(s) => format!("did you mean `{s}`? operators are IAM's: String*, Arn*, Numeric*, Date*, Bool, BinaryEquals, IpAddress, NotIpAddress, Null, with optional `IfExists` and `ForAnyValue:`/`ForAllValues:`"),
+                None => "use an IAM condition operator: String*, Arn*, Numeric*, Date*, Bool, BinaryEquals, IpAddress, NotIpAddress, Null, with optional `IfExists` and `ForAnyValue:`/`ForAllValues:`".to_owned(),
+            };
+            cx.report(
+                on.span,
+                "manifest::condition_operator",
+                msg,
+                "unknown operator",
+                Some(help),
+            );
+            continue;
+        }
+        let mut block = BTreeMap::new();
+        let empty = match &keys.value {
+            Value::Null => true,
+            Value::Map(m) => m.is_empty(),
+            _ => false,
+        };
+        let entries = cx.entries(keys, &format!("{what}.{op}"));
+        if empty {
+            cx.report(
+                on.span,
+                "manifest::condition_empty",
+                format!("condition `{op}` has no keys"),
+                "empty",
+                Some("add `condition-key: value` under it, or remove it".to_owned()),
+            );
+        }
+        for (key, kn, vn) in entries {
+            match key.split_once(':') {
+                Some((p, k)) if !p.is_empty() && !k.is_empty() => {}
+                _ => {
+                    cx.report(
+                        kn.span,
+                        "manifest::condition_key",
+                        format!("condition key `{key}` has no service prefix"),
+                        "expected `prefix:key`",
+                        Some("write condition keys with their prefix, e.g. `aws:ResourceTag/managed-by`".to_owned()),
+                    );
+                    continue;
+                }
+            }
+            let values: Vec<&Node> = match &vn.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![vn],
+            };
+            if values.is_empty() {
+                cx.report(
+                    vn.span,
+                    "manifest::condition_value",
+                    format!("condition `{op}` `{key}` has no values"),
+                    "empty list",
+                    Some("give at least one value".to_owned()),
+                );
+                continue;
+            }
+            let mut vals = Vec::new();
+            for v in values {
+                let s = match &v.value {
+                    Value::Str(s) => s.clone(),
+                    Value::Int(i) => i.to_string(),
+                    Value::Float(f) => f.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    _ => {
+                        cx.wrong_type(
+                            v,
+                            &format!("{what}.{op}.{key}"),
+                            "a string or a list of strings",
+                            None,
+                        );
+                        continue;
+                    }
+                };
+                let (_, base, _) = rules::split_operator(op);
+                if (base == "Bool" || base == "Null") && s != "true" && s != "false" {
+                    cx.report(
+                        v.span,
+                        "manifest::condition_value",
+                        format!("`{op}` takes `true` or `false`, not `{s}`"),
+                        "expected true or false",
+                        None,
+                    );
+                    continue;
+                }
+                if check_placeholders(cx, v, &s, params) {
+                    vals.push(s);
+                }
+            }
+            block.insert(key.to_owned(), vals);
+        }
+        out.insert(op.to_owned(), block);
+    }
+    (cx.problems.len() == before).then_some(out)
+}

@@ -1,0 +1,286 @@
+//! YAML -> a generic tree of nodes that remember where they came from.
+//!
+//! We deliberately do not deserialize straight into typed structs: serde stops
+//! at the first unknown key or type mismatch, and we want every problem of a
+//! file at once. So `serde-saphyr` (the only place it is used) builds this
+//! tree, keeping the byte span of every key and value, and the validators in
+//! `config.rs`/`module.rs` walk it. Duplicate keys are passed through to us
+//! (not rejected by the parser) so they can be reported at the second key and
+//! validation can go on.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::{DuplicateKeyPolicy, Options, Spanned};
+
+/// Byte range of a node in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub offset: usize,
+    /// Length in bytes (may be 0 when only the start is known).
+    pub len: usize,
+}
+
+/// A YAML value with its location.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: Value,
+    /// Where it is.
+    pub span: Span,
+}
+
+/// YAML values, as the core schema resolves plain scalars.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `~`, `null` or nothing.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i128),
+    /// A float.
+    Float(f64),
+    /// A string (quoted, or a plain scalar that is not another type).
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in file order, duplicates kept.
+    Map(Vec<(Node, Node)>),
+}
+
+impl Value {
+    /// What kind of value this is, for messages (`expected a string, found a list`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "nothing",
+            Value::Bool(_) => "a boolean",
+            Value::Int(_) => "a number",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "a string",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// A YAML syntax error with its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// What the parser said.
+    pub message: String,
+    /// Where (byte offset), when known.
+    pub span: Option<Span>,
+}
+
+/// Parses one YAML document into a [`Node`] tree.
+pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    let mut options = Options::default();
+    options.duplicate_keys = DuplicateKeyPolicy::PassThrough;
+    options.with_snippet = false;
+    // `yes`/`no`/`on` stay strings: only `true`/`false` are booleans.
+    options.strict_booleans = true;
+    match serde_saphyr::from_str_with_options::<Option<Node>>(text, options) {
+        Ok(Some(node)) => Ok(node),
+        // An empty file: a null document at its start.
+        Ok(None) => Ok(Node {
+            value: Value::Null,
+            span: Span::default(),
+        }),
+        Err(e) => {
+            let e = e.without_snippet();
+            let span = e
+                .location()
+                .and_then(|l| span_of(&l, text))
+                .or_else(|| Some(Span::default()));
+            Err(SyntaxError {
+                message: clean_message(&e.to_string()),
+                span,
+            })
+        }
+    }
+}
+
+/// The parser's message without the location it appends (we render our own).
+fn clean_message(msg: &str) -> String {
+    let first = msg.lines().next().unwrap_or(msg).trim();
+    let cut = first
+        .find(" at line ")
+        .map_or(first, |i| first.get(..i).unwrap_or(first));
+    let cut = cut.trim_end_matches('.').trim();
+    let mut s = String::new();
+    let mut chars = cut.chars();
+    if let Some(c) = chars.next() {
+        s.extend(c.to_lowercase());
+        s.push_str(chars.as_str());
+    }
+    s
+}
+
+/// Converts a saphyr location to a byte span inside `text`.
+fn span_of(loc: &serde_saphyr::Location, text: &str) -> Option<Span> {
+    if loc.line() == 0 {
+        return None;
+    }
+    let sp = loc.span();
+    let offset = match sp.byte_offset() {
+        Some(o) => usize::try_from(o).ok()?,
+        None => byte_offset_of(text, loc.line(), loc.column())?,
+    };
+    let len = sp
+        .byte_len()
+        .and_then(|l| usize::try_from(l).ok())
+        .unwrap_or(0);
+    let offset = offset.min(text.len());
+    let len = len.min(text.len() - offset);
+    Some(Span { offset, len })
+}
+
+/// Byte offset of a 1-based line and character column.
+fn byte_offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
+    let mut start = 0usize;
+    for _ in 1..line {
+        start += text.get(start..)?.find('\n')? + 1;
+    }
+    let rest = text.get(start..)?;
+    let col = usize::try_from(column.saturating_sub(1)).ok()?;
+    Some(start + rest.char_indices().nth(col).map_or(rest.len(), |(i, _)| i))
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Spanned::<Value>::deserialize(d)?;
+        let sp = s.referenced.span();
+        let span = match (sp.byte_offset(), sp.byte_len()) {
+            (Some(o), l) => Span {
+                offset: usize::try_from(o).unwrap_or(usize::MAX),
+                len: l.and_then(|l| usize::try_from(l).ok()).unwrap_or(0),
+            },
+            // Only string sources are parsed here, which always have byte offsets.
+            (None, _) => Span::default(),
+        };
+        Ok(Node {
+            value: s.value,
+            span,
+        })
+    }
+}
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueVisitor)
+    }
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Int(v.into()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Value, E> {
+        Ok(Value::Int(v))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Value, E> {
+        i128::try_from(v)
+            .map(Value::Int)
+            .map_err(|_| E::custom("number too large"))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::Str(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::Str(v))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Value, E> {
+        Ok(Value::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        Value::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(n) = seq.next_element::<Node>()? {
+            items.push(n);
+        }
+        Ok(Value::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(k) = map.next_key::<Node>()? {
+            let v = map.next_value::<Node>()?;
+            entries.push((k, v));
+        }
+        Ok(Value::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn spans_and_types() {
+        let text = "a: 1\nb: \"x\"\nc:\n  - yes\n  - 1.2.0\nd: 111122223333\na: 2\ne:\nf: 1.5\n";
+        let n = parse(text).unwrap();
+        let Value::Map(m) = &n.value else {
+            panic!("{n:?}")
+        };
+        for (k, v) in m {
+            eprintln!(
+                "{:?} @{:?} `{}` => {:?} @{:?} `{}`",
+                k.value,
+                k.span,
+                &text[k.span.offset..k.span.offset + k.span.len],
+                v.value,
+                v.span,
+                &text[v.span.offset..(v.span.offset + v.span.len).min(text.len())]
+            );
+        }
+        assert_eq!(m.len(), 7);
+        assert_eq!(m[0].0.span, Span { offset: 0, len: 1 });
+        assert_eq!(m[4].0.span.offset, text.find("a: 2").unwrap());
+        assert_eq!(m[3].1.value, Value::Int(111122223333));
+        assert_eq!(m[1].1.value, Value::Str("x".into()));
+    }
+
+    #[test]
+    fn syntax_error_has_location() {
+        for t in [
+            "a: [1, 2\n",
+            "a: b: c\n",
+            "a:\n\t- x\n",
+            "- a\nb: 1\n",
+            "a: *x\n",
+        ] {
+            let e = parse(t).unwrap_err();
+            eprintln!("{t:?} -> {e:?}");
+            assert!(e.span.is_some());
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Comparing two versions' grants by what they grant, not by their text.
+//!
+//! Every (action, resource, conditions) of one version is a [`Permission`];
+//! a permission is kept by another version when one of its grants covers it
+//! according to `policy::coverage` (the matcher the evaluator and drift
+//! detection use): the grant's action pattern covers the action, its
+//! resource pattern covers the resource (a `${Param}` is an opaque value,
+//! equal only to itself), and the permission's own conditions imply every
+//! condition of the grant. So a narrowed resource, or a tightened, added or
+//! changed condition, loses the permission; a wildcard that covers an old
+//! action keeps it. Coverage by one grant at a time: sound, never claims a
+//! permission is kept when it is not.
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::compile::Grant;
+use crate::manifest::Conditions;
+use crate::policy::condition::Operator;
+use crate::policy::coverage::{action_covers, clause_implied, resource_covers};
+
+/// One action on one resource under the grant's conditions.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Permission {
+    /// Action (or justified action pattern).
+    pub action: String,
+    /// Resource, an `Fn::Sub` string.
+    pub resource: String,
+    /// Conditions it is granted under (empty: none).
+    pub conditions: Conditions,
+}
+
+impl std::fmt::Display for Permission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}` on `{}`", self.action, self.resource)?;
+        if !self.conditions.is_empty() {
+            let c = serde_json::to_string(&self.conditions).unwrap_or_default();
+            write!(f, " when `{c}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// A permission with the feature that grants it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct FeaturePermission {
+    /// Feature id.
+    pub feature: String,
+    /// The permission.
+    #[serde(flatten)]
+    pub permission: Permission,
+}
+
+impl std::fmt::Display for FeaturePermission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (feature `{}`)", self.permission, self.feature)
+    }
+}
+
+/// What one feature gained and lost between two versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeatureChange {
+    /// Feature id.
+    #[serde(rename = "id")]
+    pub feature: String,
+    /// Permissions of the new version the old one did not grant to this feature.
+    pub added: Vec<Permission>,
+    /// Permissions of the old version the new one no longer grants to this feature.
+    pub removed: Vec<Permission>,
+}
+
+/// Every permission of a list of grants, with its feature, sorted and unique.
+pub fn permissions(grants: &[Grant]) -> Vec<FeaturePermission> {
+    let mut out = BTreeSet::new();
+    for g in grants {
+        for a in &g.actions {
+            for r in &g.resources {
+                out.insert(FeaturePermission {
+                    feature: g.feature.clone(),
+                    permission: Permission {
+                        action: a.clone(),
+                        resource: r.clone(),
+                        conditions: g.conditions.clone(),
+                    },
+                });
+            }
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// Does this grant give everything the permission asks for?
+pub fn grant_covers(g: &Grant, p: &Permission) -> bool {
+    g.actions.iter().any(|a| action_covers(a, &p.action))
+        && g.resources.iter().any(|r| resource_covers(r, &p.resource))
+        && conditions_implied(&g.conditions, &p.conditions)
+}
+
+/// Every request that satisfies `held` satisfies `required` (an unknown
+/// operator is never implied: unsure answers say "not covered").
+fn conditions_implied(required: &Conditions, held: &Conditions) -> bool {
+    required.iter().all(|(op_text, keys)| {
+        let Some(op) = Operator::parse(op_text) else {
+            return false;
+        };
+        keys.iter()
+            .all(|(key, values)| clause_implied(&op, key, values, held))
+    })
+}
+
+/// Is the permission granted by one of the grants?
+pub fn granted(grants: &[Grant], p: &Permission) -> bool {
+    grants.iter().any(|g| grant_covers(g, p))
+}
+
+/// Permissions of `old` that no grant of `new` covers (whatever its feature:
+/// a permission that moved to another feature is not lost for the role).
+pub fn lost(old: &[Grant], new: &[Grant]) -> Vec<FeaturePermission> {
+    permissions(old)
+        .into_iter()
+        .filter(|p| !granted(new, &p.permission))
+        .collect()
+}
+
+/// Per feature, what `new` added and removed compared with `old`, judged by
+/// coverage within the feature. Features in `new`'s order, then features
+/// only `old` had; only features that changed are listed.
+pub fn feature_changes(old: &[Grant], new: &[Grant]) -> Vec<FeatureChange> {
+    let mut ids: Vec<&str> = Vec::new();
+    for g in new.iter().chain(old.iter()) {
+        if !ids.contains(&g.feature.as_str()) {
+            ids.push(&g.feature);
+        }
+    }
+    let of = |grants: &[Grant], id: &str| -> Vec<Grant> {
+        grants.iter().filter(|g| g.feature == id).cloned().collect()
+    };
+    let mut out = Vec::new();
+    for id in ids {
+        let (o, n) = (of(old, id), of(new, id));
+        let removed: Vec<Permission> = lost(&o, &n).into_iter().map(|p| p.permission).collect();
+        let added: Vec<Permission> = lost(&n, &o).into_iter().map(|p| p.permission).collect();
+        if !added.is_empty() || !removed.is_empty() {
+            out.push(FeatureChange {
+                feature: id.to_string(),
+                added,
+                removed,
+            });
+        }
+    }
+    out
+}
+
+/// How big a version step is, or must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bump {
+    /// Same grants.
+    Patch,
+    /// Only additions.
+    Minor,
+    /// Removals or breaking parameter changes.
+    Major,
+}
+
+impl Bump {
+    /// The step from `from` to a higher `to`.
+    pub fn between(from: &semver::Version, to: &semver::Version) -> Bump {
+        if to.major != from.major {
+            Bump::Major
+        } else if to.minor != from.minor {
+            Bump::Minor
+        } else {
+            Bump::Patch
+        }
+    }
+
+    /// `patch`, `minor`, `major`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bump::Patch => "patch",
+            Bump::Minor => "minor",
+            Bump::Major => "major",
+        }
+    }
+
+    /// Why a change needs this step (for messages).
+    pub fn reason(self) -> &'static str {
+        match self {
+            Bump::Patch => "same grants",
+            Bump::Minor => "added permissions",
+            Bump::Major => "removed permissions",
+        }
+    }
+}
+
+/// Everything that changed for customers between two releases.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Comparison {
+    /// Old permissions the new version does not grant.
+    pub lost: Vec<FeaturePermission>,
+    /// New permissions the old version did not grant.
+    pub gained: Vec<FeaturePermission>,
+    /// Parameters the new version no longer has.
+    pub parameters_removed: Vec<String>,
+    /// Parameters added without a default (an update without a value fails).
+    pub parameters_added_without_default: Vec<String>,
+    /// Parameters added with a default.
+    pub parameters_added: Vec<String>,
+    /// Parameters that had a default and lost it.
+    pub parameters_lost_default: Vec<String>,
+}
+
+impl Comparison {
+    /// Compares two releases (the new one may be unreleased).
+    pub fn of(old: &super::Release, new: &super::Release) -> Comparison {
+        let mut c = Comparison {
+            lost: lost(&old.grants, &new.grants),
+            gained: lost(&new.grants, &old.grants),
+            ..Comparison::default()
+        };
+        for name in old.parameters.keys() {
+            if !new.parameters.contains_key(name) {
+                c.parameters_removed.push(name.clone());
+            }
+        }
+        for (name, p) in &new.parameters {
+            match old.parameters.get(name) {
+                None if p.has_default => c.parameters_added.push(name.clone()),
+                None => c.parameters_added_without_default.push(name.clone()),
+                Some(o) if o.has_default && !p.has_default => {
+                    c.parameters_lost_default.push(name.clone())
+                }
+                Some(_) => {}
+            }
+        }
+        c
+    }
+
+    /// True when a customer's stack update could fail on parameters.
+    pub fn breaks_parameters(&self) -> bool {
+        !self.parameters_removed.is_empty()
+            || !self.parameters_added_without_default.is_empty()
+            || !self.parameters_lost_default.is_empty()
+    }
+
+    /// The smallest step that allows this change.
+    pub fn needed(&self) -> Bump {
+        if !self.lost.is_empty() || self.breaks_parameters() {
+            Bump::Major
+        } else if !self.gained.is_empty() {
+            Bump::Minor
+        } else {
+            Bump::Patch
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! History for people and programs, derived from the ledger: the Markdown
+//! changelog of a module, the capability matrix the product reads to know
+//! which features a tenant on an old stack can use, and each feature's
+//! "since" version. Pure functions of the ledger (and, for the changelog and
+//! [`since`], of the current unreleased version), so `build` regenerates them
+//! and `build --check` can compare them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use serde::Serialize;
+
+use super::compare::{Bump, Comparison, FeatureChange, feature_changes, granted, permissions};
+use super::{Ledger, Release};
+use crate::compile::{CompiledModule, Grant};
+
+/// File name of the capability matrix inside `generated/`.
+pub const CAPABILITIES_FILE: &str = "capabilities.json";
+
+/// File name of a module's changelog inside `generated/<module>/`.
+pub const CHANGELOG_FILE: &str = "CHANGELOG.md";
+
+/// True when every permission `feature` has in `reference` is granted by `grants`.
+fn fully_granted(reference: &[Grant], feature: &str, grants: &[Grant]) -> bool {
+    permissions(reference)
+        .iter()
+        .filter(|p| p.feature == feature)
+        .all(|p| granted(grants, &p.permission))
+}
+
+/// Feature ids of a grant list, first-seen order.
+fn feature_ids(grants: &[Grant]) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for g in grants {
+        if !ids.contains(&g.feature) {
+            ids.push(g.feature.clone());
+        }
+    }
+    ids
+}
+
+/// For each feature of `reference`, the earliest version from which every
+/// later version in `history` (ascending, ending with the reference's own
+/// version) fully grants it.
+fn since_in(
+    reference: &[Grant],
+    history: &[(&semver::Version, &[Grant])],
+) -> BTreeMap<String, semver::Version> {
+    let mut out = BTreeMap::new();
+    for f in feature_ids(reference) {
+        let mut since = None;
+        for (v, grants) in history.iter().rev() {
+            if fully_granted(reference, &f, grants) {
+                since = Some((*v).clone());
+            } else {
+                break;
+            }
+        }
+        if let Some(v) = since {
+            out.insert(f, v);
+        }
+    }
+    out
+}
+
+/// Each feature of `current` with the first version from which every
+/// released version up to `current` grants it fully (released versions below
+/// the current one, then the current one itself, released or not).
+pub fn since(
+    ledger: &Ledger,
+    module: &str,
+    current: &CompiledModule,
+) -> BTreeMap<String, semver::Version> {
+    let mut history: Vec<(&semver::Version, &[Grant])> = ledger
+        .releases(module)
+        .into_iter()
+        .filter(|r| r.version < current.version)
+        .map(|r| (&r.version, r.grants.as_slice()))
+        .collect();
+    history.push((&current.version, current.grants.as_slice()));
+    since_in(&current.grants, &history)
+}
+
+/// The capability matrix (`generated/capabilities.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    /// Per module with at least one release.
+    pub modules: BTreeMap<String, ModuleCapabilities>,
+}
+
+/// One module's capabilities across its released versions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleCapabilities {
+    /// Highest released version.
+    pub latest: String,
+    /// Features of the latest release: description and "since" version.
+    pub features: BTreeMap<String, FeatureSince>,
+    /// Every released version, ascending, with the features of the latest
+    /// release that it fully grants.
+    pub versions: Vec<VersionCapabilities>,
+}
+
+/// A feature of the latest release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FeatureSince {
+    /// What the feature is for.
+    pub description: String,
+    /// First released version from which every later release grants it fully.
+    pub since: String,
+}
+
+/// The features one released version fully grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VersionCapabilities {
+    /// The version.
+    pub version: String,
+    /// Feature ids (as judged against the latest release's permissions), sorted.
+    pub features: Vec<String>,
+}
+
+/// The capability matrix of every released module.
+pub fn capabilities(ledger: &Ledger) -> Capabilities {
+    let mut modules = BTreeMap::new();
+    for m in ledger.modules() {
+        let releases = ledger.releases(m);
+        let Some(latest) = releases.last() else {
+            continue;
+        };
+        let history: Vec<(&semver::Version, &[Grant])> = releases
+            .iter()
+            .map(|r| (&r.version, r.grants.as_slice()))
+            .collect();
+        let since = since_in(&latest.grants, &history);
+        let ids = feature_ids(&latest.grants);
+        let features = since
+            .iter()
+            .map(|(f, v)| {
+                (
+                    f.clone(),
+                    FeatureSince {
+                        description: latest
+                            .feature_description(f)
+                            .unwrap_or_default()
+                            .to_string(),
+                        since: v.to_string(),
+                    },
+                )
+            })
+            .collect();
+        let versions = releases
+            .iter()
+            .map(|r| {
+                let mut features: Vec<String> = ids
+                    .iter()
+                    .filter(|f| fully_granted(&latest.grants, f, &r.grants))
+                    .cloned()
+                    .collect();
+                features.sort();
+                VersionCapabilities {
+                    version: r.version.to_string(),
+                    features,
+                }
+            })
+            .collect();
+        modules.insert(
+            m.to_string(),
+            ModuleCapabilities {
+                latest: latest.version.to_string(),
+                features,
+                versions,
+            },
+        );
+    }
+    Capabilities { modules }
+}
+
+impl Capabilities {
+    /// The file's bytes: pretty JSON, trailing newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s.into_bytes()
+    }
+}
+
+/// Markdown lines for one feature change.
+fn change_lines(out: &mut String, c: &FeatureChange, description: Option<&str>, first: bool) {
+    match description {
+        Some(d) => {
+            let _ = writeln!(out, "- `{}` ({}):", c.feature, d.trim());
+        }
+        None => {
+            let _ = writeln!(out, "- `{}`:", c.feature);
+        }
+    }
+    let gained = if first { "grants" } else { "gained" };
+    for p in &c.added {
+        let _ = writeln!(out, "  - {gained} {p}");
+    }
+    for p in &c.removed {
+        let _ = writeln!(out, "  - lost {p}");
+    }
+}
+
+/// The Markdown changelog of a module: newest version first; `current` is
+/// the manifest's version when it is not released yet.
+pub fn changelog(module: &str, releases: &[&Release], current: Option<&Release>) -> String {
+    let mut all: Vec<&Release> = releases.to_vec();
+    if let Some(c) = current {
+        all.push(c);
+        all.sort_by(|a, b| a.version.cmp(&b.version));
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "# Changelog of `{module}`\n");
+    let _ = writeln!(
+        out,
+        "Generated by rolesmith from the release ledger (`generated/releases.json`); do not edit.\n"
+    );
+    for (i, r) in all.iter().enumerate().rev() {
+        let unreleased = current.is_some_and(|c| c.version == r.version);
+        let mark = if unreleased { " (unreleased)" } else { "" };
+        let _ = writeln!(out, "## {}{mark}\n", r.version);
+        let Some(prev) = i.checked_sub(1).and_then(|j| all.get(j)) else {
+            let _ = writeln!(out, "First release.\n");
+            for c in feature_changes(&[], &r.grants) {
+                change_lines(&mut out, &c, r.feature_description(&c.feature), true);
+            }
+            out.push('\n');
+            continue;
+        };
+        let cmp = Comparison::of(prev, r);
+        let step = Bump::between(&prev.version, &r.version);
+        let _ = writeln!(
+            out,
+            "{} version after {}: {}.\n",
+            capitalise(step.as_str()),
+            prev.version,
+            match cmp.needed() {
+                Bump::Patch => "grants exactly the same",
+                Bump::Minor => "grants everything it granted, and more",
+                Bump::Major => "removes or narrows permissions",
+            }
+        );
+        let changes = feature_changes(&prev.grants, &r.grants);
+        for c in &changes {
+            change_lines(&mut out, c, r.feature_description(&c.feature), false);
+        }
+        for p in &cmp.parameters_added {
+            let _ = writeln!(out, "- parameter `{p}` added (with a default)");
+        }
+        for p in &cmp.parameters_added_without_default {
+            let _ = writeln!(
+                out,
+                "- parameter `{p}` added (no default: stack updates must give it)"
+            );
+        }
+        for p in &cmp.parameters_removed {
+            let _ = writeln!(out, "- parameter `{p}` removed");
+        }
+        for p in &cmp.parameters_lost_default {
+            let _ = writeln!(out, "- parameter `{p}` no longer has a default");
+        }
+        if changes.is_empty() && !cmp.breaks_parameters() && cmp.parameters_added.is_empty() {
+            let _ = writeln!(out, "No permission changes.");
+        }
+        out.push('\n');
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}

@@ -1,0 +1,248 @@
+//! The release ledger, `generated/releases.json`: per module, every released
+//! version with the digest of each file it froze, the manifest digest, and
+//! the grants and parameters it shipped, so history never depends on
+//! re-reading old manifests. Written sorted and pretty, with a trailing
+//! newline, so the same ledger is always the same bytes.
+#![expect(clippy::result_large_err, reason = "one error per failed command")]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::VersionError;
+use crate::compile::{CompiledModule, Grant};
+use crate::manifest::Module;
+
+/// File name of the ledger inside `generated/`.
+pub const LEDGER_FILE: &str = "releases.json";
+
+/// Format number written in the ledger; bumped only on incompatible changes.
+pub const LEDGER_FORMAT: u32 = 1;
+
+/// What a released version froze.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    /// The released version.
+    #[serde(with = "version_text")]
+    pub version: semver::Version,
+    /// `sha256:<hex>` of the manifest it was built from.
+    pub manifest_digest: String,
+    /// Released files, paths relative to `generated/` (`m/1.0.0/template.json`),
+    /// with their `sha256:<hex>` digests.
+    pub files: BTreeMap<String, String>,
+    /// Parameters of that version's template.
+    pub parameters: BTreeMap<String, ParameterInfo>,
+    /// Features, in manifest order, with their descriptions.
+    pub features: Vec<FeatureInfo>,
+    /// The feature grants it shipped (self-audit grants excluded: they follow
+    /// the policy split, not the product's features).
+    pub grants: Vec<Grant>,
+}
+
+/// A parameter as far as stack updates care.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterInfo {
+    /// Whether the parameter has a default (an update without a value works).
+    pub has_default: bool,
+}
+
+/// A feature's id and description.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureInfo {
+    /// Feature id.
+    pub id: String,
+    /// Why the feature needs its permissions.
+    pub description: String,
+}
+
+impl Release {
+    /// The release record of a compiled module, given every file `build`
+    /// writes (paths relative to the project root): the files under
+    /// `generated/<module>/<version>/` are the ones it freezes.
+    pub fn of(
+        module: &Module,
+        compiled: &CompiledModule,
+        outputs: &[(PathBuf, Vec<u8>)],
+    ) -> Release {
+        let dir = Path::new(crate::compile::GENERATED_DIR).join(compiled.dir());
+        let files = outputs
+            .iter()
+            .filter(|(p, _)| p.starts_with(&dir))
+            .filter_map(|(p, b)| {
+                let rel = p.strip_prefix(crate::compile::GENERATED_DIR).ok()?;
+                Some((rel_text(rel), crate::manifest::digest(b)))
+            })
+            .collect();
+        Release {
+            version: compiled.version.clone(),
+            manifest_digest: module.digest.clone(),
+            files,
+            parameters: module
+                .parameters
+                .iter()
+                .map(|(n, p)| {
+                    (
+                        n.clone(),
+                        ParameterInfo {
+                            has_default: p.default.is_some(),
+                        },
+                    )
+                })
+                .collect(),
+            features: module
+                .features
+                .iter()
+                .map(|f| FeatureInfo {
+                    id: f.id.clone(),
+                    description: f.description.clone(),
+                })
+                .collect(),
+            grants: compiled.grants.clone(),
+        }
+    }
+
+    /// Description of a feature of this release.
+    pub fn feature_description(&self, id: &str) -> Option<&str> {
+        self.features
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.description.as_str())
+    }
+}
+
+/// Path text with `/` separators whatever the platform, so ledgers compare.
+pub(crate) fn rel_text(p: &Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every release of every module.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ledger {
+    modules: BTreeMap<String, Vec<Release>>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LedgerFile {
+    format: u32,
+    modules: BTreeMap<String, Vec<Release>>,
+}
+
+impl Ledger {
+    /// Path of the ledger inside a `generated/` folder.
+    pub fn path(generated_dir: &Path) -> PathBuf {
+        generated_dir.join(LEDGER_FILE)
+    }
+
+    /// Reads `generated_dir/releases.json`; a missing file is an empty ledger
+    /// (nothing released yet).
+    pub fn load(generated_dir: &Path) -> Result<Ledger, VersionError> {
+        let path = Self::path(generated_dir);
+        match std::fs::read(&path) {
+            Ok(bytes) => Self::parse(&path, &bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
+            Err(e) => Err(VersionError::LedgerUnreadable {
+                path,
+                message: e.to_string(),
+            }),
+        }
+    }
+
+    /// Parses ledger bytes (`path` is for messages only).
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Ledger, VersionError> {
+        let bad = |message: String| VersionError::LedgerMalformed {
+            path: path.to_path_buf(),
+            message,
+        };
+        let file: LedgerFile = serde_json::from_slice(bytes).map_err(|e| bad(e.to_string()))?;
+        if file.format != LEDGER_FORMAT {
+            return Err(bad(format!(
+                "format {} is not the {LEDGER_FORMAT} this rolesmith reads",
+                file.format
+            )));
+        }
+        let mut modules = file.modules;
+        for (m, releases) in &mut modules {
+            releases.sort_by(|a, b| a.version.cmp(&b.version));
+            if let Some(w) = releases.windows(2).find(|w| w[0].version == w[1].version) {
+                return Err(bad(format!(
+                    "module `{m}` lists version {} twice",
+                    w[0].version
+                )));
+            }
+        }
+        Ok(Ledger { modules })
+    }
+
+    /// The ledger as written: pretty JSON, sorted, trailing newline.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let file = LedgerFile {
+            format: LEDGER_FORMAT,
+            modules: self.modules.clone(),
+        };
+        let mut s = serde_json::to_string_pretty(&file).unwrap_or_default();
+        s.push('\n');
+        s.into_bytes()
+    }
+
+    /// Modules that have at least one release, sorted.
+    pub fn modules(&self) -> impl Iterator<Item = &str> {
+        self.modules.keys().map(String::as_str)
+    }
+
+    /// Releases of a module, ascending by version (empty when none).
+    pub fn releases(&self, module: &str) -> Vec<&Release> {
+        self.modules
+            .get(module)
+            .map(|r| r.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The release of exactly this version.
+    pub fn get(&self, module: &str, version: &semver::Version) -> Option<&Release> {
+        self.modules
+            .get(module)?
+            .iter()
+            .find(|r| &r.version == version)
+    }
+
+    /// The last release strictly below `before`.
+    pub fn previous(&self, module: &str, before: &semver::Version) -> Option<&Release> {
+        self.modules
+            .get(module)?
+            .iter()
+            .rev()
+            .find(|r| &r.version < before)
+    }
+
+    /// The highest released version of a module.
+    pub fn latest(&self, module: &str) -> Option<&Release> {
+        self.modules.get(module)?.last()
+    }
+
+    /// Adds (or replaces) a release, keeping versions ascending.
+    pub fn insert(&mut self, module: &str, release: Release) {
+        let list = self.modules.entry(module.to_string()).or_default();
+        list.retain(|r| r.version != release.version);
+        list.push(release);
+        list.sort_by(|a, b| a.version.cmp(&b.version));
+    }
+}
+
+/// Versions are written as text (`1.2.0`), as in manifests.
+mod version_text {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &semver::Version, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&v.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<semver::Version, D::Error> {
+        let text = String::deserialize(d)?;
+        semver::Version::parse(&text).map_err(serde::de::Error::custom)
+    }
+}

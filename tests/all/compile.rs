@@ -1,0 +1,316 @@
+//! Compiler and `rolesmith build`: snapshots of every shipped template,
+//! determinism, `generated/` freshness, grants of the shipped modules against
+//! the real catalogue, and the CLI's exit codes and all-or-nothing writes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rolesmith::compile::{self, CompiledModule, Grant};
+use rolesmith::manifest::{self, Project};
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn fixtures() -> PathBuf {
+    repo().join("tests/fixtures/compile")
+}
+
+fn shipped() -> Project {
+    manifest::load_project(&repo().join("rolesmith.yaml"))
+        .unwrap_or_else(|d| panic!("shipped project invalid: {:?}", d.problems))
+}
+
+fn compiled(module: &str) -> CompiledModule {
+    let p = shipped();
+    let m = p.modules.iter().find(|m| m.id == module).unwrap();
+    compile::compile_module(&p.config, m).unwrap()
+}
+
+fn grant<'a>(c: &'a CompiledModule, feature: &str, action: &str) -> &'a Grant {
+    c.grants
+        .iter()
+        .find(|g| g.feature == feature && g.actions.iter().any(|a| a == action))
+        .unwrap_or_else(|| panic!("no grant of `{action}` in `{feature}`"))
+}
+
+const INSTANCE: &str =
+    "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}";
+
+#[test]
+fn template_snapshots() {
+    let project = shipped();
+    insta::glob!("../../modules", "*.yaml", |path| {
+        let stem = path.file_stem().unwrap().to_string_lossy();
+        let m = project.modules.iter().find(|m| m.id == stem).unwrap();
+        let c = compile::compile_module(&project.config, m).unwrap();
+        let text = String::from_utf8(c.template_bytes()).unwrap();
+        insta::with_settings!({snapshot_path => "../../snapshots/compile", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!("template", text);
+        });
+    });
+}
+
+#[test]
+fn compiling_twice_gives_the_same_bytes() {
+    let a = compile::outputs(&shipped()).unwrap();
+    let b = compile::outputs(&shipped()).unwrap();
+    assert_eq!(a, b);
+    assert_eq!(a.len(), shipped().modules.len());
+    for (path, bytes) in &a {
+        assert!(path.starts_with("generated"), "{}", path.display());
+        assert!(path.ends_with("template.json"));
+        assert_eq!(bytes.last(), Some(&b'\n'));
+    }
+}
+
+#[test]
+fn shipped_policies_fit_with_parameters_at_their_maximum() {
+    for m in &shipped().modules {
+        let c = compile::compile_module(&shipped().config, m).unwrap();
+        assert!(!c.policies.is_empty());
+        for p in &c.policies {
+            assert!(p.worst_case_size <= 6144, "{} {p:?}", m.id);
+        }
+        assert!(c.trust_policy_size <= 2048);
+    }
+}
+
+#[test]
+fn derived_resources_follow_the_catalogue() {
+    let c = compiled("contact-flows");
+    let flows = format!("{INSTANCE}/contact-flow/*");
+    assert_eq!(
+        grant(&c, "view-flows", "connect:DescribeContactFlow").resources,
+        std::slice::from_ref(&flows)
+    );
+    // ListContactFlows' only type is the `contact-flow/*` wildcard type.
+    let list = grant(&c, "view-flows", "connect:ListContactFlows");
+    assert_eq!(list.resources, [flows]);
+    assert!(
+        list.actions
+            .contains(&"connect:DescribeContactFlow".to_string())
+    );
+    assert_eq!(
+        grant(&c, "view-flows", "connect:SearchContactFlows").resources,
+        [INSTANCE]
+    );
+    // Two required resource types: the action is granted on both.
+    let c = compiled("agents-routing");
+    let g = grant(&c, "assign-agents", "connect:UpdateUserRoutingProfile");
+    assert_eq!(
+        g.resources,
+        [
+            format!("{INSTANCE}/agent/*"),
+            format!("{INSTANCE}/routing-profile/*")
+        ]
+    );
+}
+
+#[test]
+fn explicit_resources_and_constrained_pass_role() {
+    let c = compiled("integrations");
+    let pass = grant(&c, "pass-target-role", "iam:PassRole");
+    assert_eq!(pass.actions, ["iam:PassRole"]);
+    assert_eq!(
+        pass.resources,
+        ["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${EventsTargetRoleName}"]
+    );
+    assert_eq!(
+        pass.conditions["StringEquals"]["iam:PassedToService"],
+        ["events.amazonaws.com"]
+    );
+    // Wildcard-only action: `*`, alone in its statement.
+    let list = grant(&c, "list-rules", "events:ListRules");
+    assert_eq!(list.actions, ["events:ListRules"]);
+    assert_eq!(list.resources, ["*"]);
+    let rules = "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/cx-portal-*";
+    let manage = grant(&c, "manage-rules", "events:PutTargets");
+    assert_eq!(manage.resources, [rules]);
+    assert_eq!(manage.actions.len(), 6);
+    // No other statement grants anything on `*`.
+    let stars: Vec<&str> = c
+        .grants
+        .iter()
+        .filter(|g| g.resources.iter().any(|r| r == "*"))
+        .map(|g| g.feature.as_str())
+        .collect();
+    assert_eq!(stars, ["list-rules"]);
+}
+
+#[test]
+fn recordings_are_scoped_to_the_bucket_and_key() {
+    let c = compiled("call-recordings");
+    assert_eq!(
+        grant(&c, "list-recordings", "s3:ListBucket").resources,
+        ["arn:${AWS::Partition}:s3:::${RecordingsBucket}"]
+    );
+    assert_eq!(
+        grant(&c, "play-recordings", "s3:GetObject").resources,
+        ["arn:${AWS::Partition}:s3:::${RecordingsBucket}/*"]
+    );
+    let kms = grant(&c, "decrypt-recordings", "kms:Decrypt");
+    assert_eq!(
+        kms.resources,
+        ["arn:${AWS::Partition}:kms:${AWS::Region}:${AWS::AccountId}:key/${KeyId}"]
+    );
+    assert_eq!(
+        kms.conditions["StringEquals"]["kms:ViaService"],
+        ["s3.${AWS::Region}.amazonaws.com"]
+    );
+    // The condition renders through Fn::Sub in the template.
+    let text = String::from_utf8(c.template_bytes()).unwrap();
+    assert!(text.contains(r#""Fn::Sub": "s3.${AWS::Region}.amazonaws.com""#));
+}
+
+#[test]
+fn every_manifest_action_is_granted_exactly_once_per_feature() {
+    let p = shipped();
+    for m in &p.modules {
+        let c = compile::compile_module(&p.config, m).unwrap();
+        for f in &m.features {
+            let mut granted: Vec<&String> = c
+                .grants
+                .iter()
+                .filter(|g| g.feature == f.id)
+                .flat_map(|g| &g.actions)
+                .collect();
+            granted.sort();
+            assert_eq!(
+                granted,
+                f.actions.iter().collect::<Vec<_>>(),
+                "{} {}",
+                m.id,
+                f.id
+            );
+        }
+    }
+}
+
+// ---- CLI ----
+
+fn rolesmith(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_rolesmith"))
+        .args(args)
+        .arg("--config")
+        .arg(dir.join("rolesmith.yaml"))
+        .arg("--color")
+        .arg("never")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dest = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dest);
+        } else {
+            std::fs::copy(e.path(), dest).unwrap();
+        }
+    }
+}
+
+fn temp_copy(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&fixtures().join(name), dir.path());
+    dir
+}
+
+#[test]
+fn repository_generated_folder_is_up_to_date() {
+    let (code, out, err) = rolesmith(&repo(), &["build", "--check"]);
+    assert_eq!(
+        code, 0,
+        "generated/ is stale; run `cargo run -- build`\n{out}\n{err}"
+    );
+}
+
+#[test]
+fn build_then_check_and_stale_files() {
+    let dir = temp_copy("project");
+    let root = dir.path();
+    let (code, out, err) = rolesmith(root, &["build", "--check"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("+++ b/generated/flows/2.0.1/template.json"),
+        "{out}"
+    );
+
+    let (code, out, err) = rolesmith(root, &["build"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "built 2 modules: 2 files changed\n");
+    let flows = root.join("generated/flows/2.0.1/template.json");
+    let tables = root.join("generated/tables/0.3.0/template.json");
+    assert!(flows.is_file() && tables.is_file());
+
+    let (code, out, _) = rolesmith(root, &["build"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "built 2 modules: 0 files changed\n")
+    );
+    let (code, out, err) = rolesmith(root, &["build", "--check"]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    // A hand edit is stale: exit 1 with a diff that shows it, nothing written.
+    let text = std::fs::read_to_string(&flows).unwrap();
+    let edited = text.replace(
+        "\"MaxSessionDuration\": 7200",
+        "\"MaxSessionDuration\": 43200",
+    );
+    assert_ne!(text, edited);
+    std::fs::write(&flows, &edited).unwrap();
+    let (code, out, err) = rolesmith(root, &["build", "--check"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("-        \"MaxSessionDuration\": 43200,"),
+        "{out}"
+    );
+    assert!(
+        out.contains("+        \"MaxSessionDuration\": 7200,"),
+        "{out}"
+    );
+    assert!(err.contains("1 file"), "{err}");
+    assert_eq!(std::fs::read_to_string(&flows).unwrap(), edited);
+
+    let (code, _, _) = rolesmith(root, &["build"]);
+    assert_eq!(code, 0);
+    assert_eq!(std::fs::read_to_string(&flows).unwrap(), text);
+}
+
+#[test]
+fn failing_build_writes_nothing() {
+    let dir = temp_copy("too-large");
+    let root = dir.path();
+    let (code, out, err) = rolesmith(root, &["build"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("read-everything"), "{err}");
+    assert!(err.contains("huge"), "{err}");
+    assert!(!root.join("generated").exists());
+    let (code, _, _) = rolesmith(root, &["build", "--check"]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn invalid_manifest_is_exit_1_and_missing_config_exit_2() {
+    let dir = temp_copy("project");
+    let root = dir.path();
+    std::fs::write(
+        root.join("modules/tables.yaml"),
+        "module: tables\nversion: one\n",
+    )
+    .unwrap();
+    let (code, _, err) = rolesmith(root, &["build"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!root.join("generated").exists());
+    let (code, _, _) = rolesmith(&root.join("nowhere"), &["build"]);
+    assert_eq!(code, 2);
+}

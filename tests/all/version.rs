@@ -1,0 +1,345 @@
+//! Versioned, additive releases: one fixture history per rule
+//! (`tests/fixtures/version/rules/<case>/v1.yaml` is released, then
+//! `v2.yaml` is built; exit code, stdout and stderr are snapshotted), a
+//! three-release history for `diff`, the changelog and the capability
+//! matrix, and the library API the review documents use.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use rolesmith::compile::Grant;
+use rolesmith::manifest::Conditions;
+use rolesmith::version::{self, Ledger};
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/version")
+}
+
+/// A throw-away project with the shared config and no module yet.
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        fixtures().join("rolesmith.yaml"),
+        dir.path().join("rolesmith.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir(dir.path().join("modules")).unwrap();
+    dir
+}
+
+fn put_manifest(dir: &Path, manifest: &Path) {
+    std::fs::copy(manifest, dir.join("modules/flows.yaml")).unwrap();
+}
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn text(&self) -> String {
+        format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+fn rolesmith(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_rolesmith"))
+        .current_dir(dir)
+        .args(["--color", "never"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn ok(dir: &Path, args: &[&str]) -> Run {
+    let r = rolesmith(dir, args);
+    assert_eq!(r.code, 0, "rolesmith {args:?}:\n{}", r.text());
+    r
+}
+
+/// Builds and releases one manifest.
+fn release(dir: &Path, manifest: &Path) {
+    put_manifest(dir, manifest);
+    ok(dir, &["build"]);
+    ok(dir, &["release"]);
+}
+
+fn read(dir: &Path, rel: &str) -> String {
+    std::fs::read_to_string(dir.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+#[test]
+fn rules() {
+    insta::glob!("../fixtures/version/rules", "*/v2.yaml", |v2| {
+        let case = v2.parent().unwrap();
+        let dir = project();
+        let d = dir.path();
+        release(d, &case.join("v1.yaml"));
+        let released = read(d, "generated/releases.json");
+        let v1_template = read(d, "generated/flows/1.0.0/template.json");
+        put_manifest(d, v2);
+        let build = rolesmith(d, &["build"]);
+        insta::with_settings!({snapshot_path => "../../snapshots/version", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!("rule", build.text());
+        });
+        // Whatever the outcome, the released version stays as it was.
+        assert_eq!(read(d, "generated/flows/1.0.0/template.json"), v1_template);
+        assert_eq!(read(d, "generated/releases.json"), released);
+        if build.code == 0 {
+            ok(d, &["build", "--check"]);
+        } else {
+            assert_eq!(build.code, 1);
+            assert!(build.stderr.contains("nothing was written"));
+        }
+    });
+}
+
+#[test]
+fn history_diff_changelog_and_capabilities() {
+    let h = fixtures().join("history");
+    let dir = project();
+    let d = dir.path();
+    for v in ["v1", "v2", "v3"] {
+        release(d, &h.join(format!("{v}.yaml")));
+    }
+    // Every released version's files are kept and verified.
+    for v in ["1.0.0", "1.1.0", "2.0.0"] {
+        assert!(
+            d.join(format!("generated/flows/{v}/template.json"))
+                .is_file()
+        );
+    }
+    ok(d, &["build", "--check"]);
+    let snap = |name: &str, text: String| {
+        insta::with_settings!({snapshot_path => "../../snapshots/version", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!(name, text);
+        });
+    };
+    snap("diff_default_text", ok(d, &["diff", "flows"]).stdout);
+    snap(
+        "diff_1.0.0_2.0.0_json",
+        ok(d, &["diff", "flows", "1.0.0", "2.0.0", "--format", "json"]).stdout,
+    );
+    snap("changelog", read(d, "generated/flows/CHANGELOG.md"));
+    snap("capabilities", read(d, "generated/capabilities.json"));
+
+    let json: serde_json::Value = serde_json::from_str(
+        &ok(d, &["diff", "flows", "1.1.0", "2.0.0", "--format", "json"]).stdout,
+    )
+    .unwrap();
+    let edit = json["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["id"] == "edit-flows")
+        .unwrap();
+    // The tightened condition loses UpdateContactFlowContent as granted before.
+    let removed: Vec<&str> = edit["removed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        removed,
+        [
+            "connect:UpdateContactFlowContent",
+            "connect:UpdateContactFlowName"
+        ]
+    );
+    assert_eq!(json["parameters"]["added"], serde_json::json!(["Team"]));
+
+    // Releasing again is a no-op that says so.
+    let again = ok(d, &["release"]);
+    assert!(
+        again.stdout.contains("already released"),
+        "{}",
+        again.stdout
+    );
+
+    // A released file altered on disk fails the check and names it.
+    let old = d.join("generated/flows/1.0.0/template.json");
+    let mut text = read(d, "generated/flows/1.0.0/template.json");
+    text.push(' ');
+    std::fs::write(&old, text).unwrap();
+    let check = rolesmith(d, &["build", "--check"]);
+    assert_eq!(check.code, 1, "{}", check.text());
+    assert!(check.stderr.contains("generated/flows/1.0.0/template.json"));
+    let rel = rolesmith(d, &["release"]);
+    assert_eq!(rel.code, 1, "{}", rel.text());
+}
+
+#[test]
+fn release_requires_generated_up_to_date() {
+    let h = fixtures().join("history");
+    let dir = project();
+    let d = dir.path();
+    put_manifest(d, &h.join("v1.yaml"));
+    let r = rolesmith(d, &["release"]);
+    assert_eq!(r.code, 1, "{}", r.text());
+    assert!(r.stderr.contains("run `rolesmith build`"), "{}", r.stderr);
+    assert!(!d.join("generated/releases.json").exists());
+    let r = rolesmith(d, &["release", "nope"]);
+    assert_eq!(r.code, 2, "{}", r.text());
+    assert!(r.stderr.contains("unknown module `nope`"), "{}", r.stderr);
+}
+
+#[test]
+fn diff_errors_exit_2() {
+    let h = fixtures().join("history");
+    let dir = project();
+    let d = dir.path();
+    release(d, &h.join("v1.yaml"));
+    // Nothing released before the current version 1.0.0.
+    let r = rolesmith(d, &["diff", "flows"]);
+    assert_eq!(r.code, 2, "{}", r.text());
+    assert!(r.stderr.contains("no release before 1.0.0"), "{}", r.stderr);
+    let r = rolesmith(d, &["diff", "flows", "0.9.0"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("no version `0.9.0`"), "{}", r.stderr);
+    let r = rolesmith(d, &["diff", "other"]);
+    assert_eq!(r.code, 2);
+}
+
+fn grant(feature: &str, actions: &[&str], resources: &[&str], conditions: Conditions) -> Grant {
+    Grant {
+        sid: "S".into(),
+        feature: feature.into(),
+        actions: actions.iter().map(|s| s.to_string()).collect(),
+        resources: resources.iter().map(|s| s.to_string()).collect(),
+        conditions,
+    }
+}
+
+const FLOW: &str = "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*";
+
+#[test]
+fn feature_changes_judge_by_meaning() {
+    let old = [grant(
+        "f",
+        &["connect:DescribeContactFlow"],
+        &[FLOW],
+        Conditions::new(),
+    )];
+    // Same meaning, other text: a pattern covering the old action.
+    let new = [grant(
+        "f",
+        &["connect:Describe*"],
+        &["*"],
+        Conditions::new(),
+    )];
+    let ch = version::feature_changes(&old, &new);
+    assert_eq!(ch.len(), 1);
+    assert!(ch[0].removed.is_empty());
+    assert_eq!(ch[0].added[0].action, "connect:Describe*");
+    // A parameter is opaque: another parameter is another value.
+    let other = [grant(
+        "f",
+        &["connect:DescribeContactFlow"],
+        &[&FLOW.replace("InstanceId", "OtherId")],
+        Conditions::new(),
+    )];
+    let ch = version::feature_changes(&old, &other);
+    assert_eq!(ch[0].removed.len(), 1);
+    assert_eq!(ch[0].added.len(), 1);
+    // Unchanged features are not listed.
+    assert!(version::feature_changes(&old, &old).is_empty());
+    // Adding a condition narrows.
+    let mut c = Conditions::new();
+    c.entry("StringEquals".into())
+        .or_default()
+        .insert("aws:ResourceTag/team".into(), vec!["a".into()]);
+    let conditioned = [grant("f", &["connect:DescribeContactFlow"], &[FLOW], c)];
+    let ch = version::feature_changes(&old, &conditioned);
+    assert_eq!(ch[0].removed.len(), 1);
+    assert!(
+        version::feature_changes(&conditioned, &old)[0]
+            .removed
+            .is_empty()
+    );
+}
+
+#[test]
+fn ledger_api_previous_and_since() {
+    let h = fixtures().join("history");
+    let dir = project();
+    let d = dir.path();
+    release(d, &h.join("v1.yaml"));
+    release(d, &h.join("v2.yaml"));
+    let ledger = Ledger::load(&d.join("generated")).unwrap();
+    let versions: Vec<String> = ledger
+        .releases("flows")
+        .iter()
+        .map(|r| r.version.to_string())
+        .collect();
+    assert_eq!(versions, ["1.0.0", "1.1.0"]);
+    let v = |s: &str| semver::Version::parse(s).unwrap();
+    assert_eq!(
+        ledger.previous("flows", &v("1.1.0")).unwrap().version,
+        v("1.0.0")
+    );
+    assert!(ledger.previous("flows", &v("1.0.0")).is_none());
+    assert!(
+        Ledger::load(&d.join("nowhere"))
+            .unwrap()
+            .releases("flows")
+            .is_empty()
+    );
+
+    put_manifest(d, &h.join("v3.yaml"));
+    let project = rolesmith::manifest::load_project(&d.join("rolesmith.yaml")).unwrap();
+    let current = rolesmith::compile::compile_project(&project)
+        .unwrap()
+        .remove(0);
+    let since = version::since(&ledger, "flows", &current);
+    // 2.0.0 narrowed `edit-flows` with a condition: 1.1.0 already granted all of it.
+    assert_eq!(since["view-flows"], v("1.0.0"));
+    assert_eq!(since["edit-flows"], v("1.1.0"));
+
+    let bad = Ledger::parse(
+        Path::new("releases.json"),
+        b"{\"format\": 1, \"modules\": 3}",
+    );
+    assert!(bad.is_err());
+}
+
+#[test]
+fn suggested_versions_skip_released_ones() {
+    let h = fixtures().join("history");
+    let dir = project();
+    let d = dir.path();
+    release(d, &h.join("v1.yaml"));
+    release(d, &h.join("v2.yaml"));
+    let ledger = Ledger::load(&d.join("generated")).unwrap();
+    let v = |s: &str| semver::Version::parse(s).unwrap();
+    use version::Bump::*;
+    // From 1.0.0, 1.1.0 is taken: a minor step goes to 1.2.0.
+    assert_eq!(
+        version::suggest(&ledger, "flows", &v("1.0.0"), Minor),
+        v("1.2.0")
+    );
+    assert_eq!(
+        version::suggest(&ledger, "flows", &v("1.0.0"), Patch),
+        v("1.0.1")
+    );
+    assert_eq!(
+        version::suggest(&ledger, "flows", &v("1.0.0"), Major),
+        v("2.0.0")
+    );
+    // The ledger is written deterministically: loading and writing gives the same bytes.
+    assert_eq!(
+        ledger.to_bytes(),
+        std::fs::read(d.join("generated/releases.json")).unwrap()
+    );
+}
