@@ -5,5 +5,6 @@ mod policy;
 
 mod catalogue;
 mod compile;
-mod version;
+mod drift;
 mod live;
+mod version;

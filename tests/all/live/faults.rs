@@ -21,6 +21,7 @@ pub enum Fault {
     Throttle,
     Unavailable,
     Hang,
+    Deny,
 }
 
 /// Starts a proxy to moto; `plan(n)` decides the fault for the n-th request (from 0).
@@ -79,6 +80,16 @@ fn serve(conn: TcpStream, upstream: &str, plan: &dyn Fn(usize) -> Fault, counter
             let _ = write!(
                 out,
                 "HTTP/1.1 400 Bad Request\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
+                xml.len()
+            );
+        }
+        Fault::Deny => {
+            let xml = "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>\
+                       <Message>User is not authorized to perform: sts:AssumeRole</Message></Error>\
+                       <RequestId>x</RequestId></ErrorResponse>";
+            let _ = write!(
+                out,
+                "HTTP/1.1 403 Forbidden\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{xml}",
                 xml.len()
             );
         }
@@ -208,4 +219,43 @@ async fn a_silent_endpoint_past_every_retry_is_a_timeout() {
     // Give the proxy a moment to have counted both requests.
     std::thread::sleep(Duration::from_millis(100));
     assert_eq!(seen.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_assume_role_is_access_denied_and_not_retried() {
+    let (endpoint, seen) = fault_proxy(|_| Fault::Deny);
+    let r = reader_via(endpoint, fast_retry(4, 5_000)).await;
+    let arn = "arn:aws:iam::200000000024:role/CXPortal-contact-flows";
+    let (res, calls) = r
+        .read(&rolesmith::live::RoleTarget {
+            assume_role: Some(arn.into()),
+            external_id: Some("wrong".into()),
+            ..rolesmith::live::RoleTarget::new(arn)
+        })
+        .await;
+    let err = res.unwrap_err();
+    assert_eq!(err.kind, ReadErrorKind::AccessDenied, "{err}");
+    assert!(
+        err.message.starts_with("sts:AssumeRole on `"),
+        "{}",
+        err.message
+    );
+    assert_eq!((calls, seen.load(Ordering::SeqCst)), (1, 1));
+
+    // In a report: status error, one access_denied finding (exit code 3).
+    let p = crate::drift::project();
+    let releases = p.releases("contact-flows", &[]);
+    let versions = rolesmith::drift::ModuleVersions {
+        latest: p.module("contact-flows"),
+        releases: &releases,
+    };
+    let subject = rolesmith::drift::Subject {
+        module: "contact-flows".into(),
+        role_arn: arn.into(),
+        ..Default::default()
+    };
+    let rep = rolesmith::drift::check(&p.config, &versions, &subject, Err(&err));
+    assert_eq!(rep.status, rolesmith::drift::Status::Error);
+    assert_eq!(rep.findings.len(), 1);
+    assert_eq!(rep.findings[0].kind, rolesmith::drift::Kind::AccessDenied);
 }

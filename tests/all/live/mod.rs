@@ -11,4 +11,4 @@ mod faults;
 pub mod moto;
 mod offline;
 #[cfg(feature = "aws")]
-mod readers;
+pub mod readers;

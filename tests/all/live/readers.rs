@@ -12,7 +12,7 @@ use rolesmith::live::{ReadErrorKind, RoleTarget};
 use super::deploy::{Deployed, Stack, deploy};
 use super::moto::{Moto, account, moto, moto_managed};
 
-const TEMPLATE: &str = include_str!("../../fixtures/drift/contact-flows-1.2.0.template.json");
+const TEMPLATE: &str = include_str!("../../../generated/contact-flows/1.2.0/template.json");
 pub const INSTANCE: &str = "0123abcd-0123-4567-89ab-0123456789ab";
 
 /// Deploys the contact-flows template into `account` with `external_id`.
