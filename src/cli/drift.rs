@@ -1,8 +1,19 @@
-//! `rolesmith drift`.
+//! `rolesmith drift`: reads roles (live, from a file, or a fleet), checks
+//! them with `drift::check` and renders the reports. Exit codes: 0 no drift,
+//! 1 drift of severity error, 2 bad input, 3 a live account unreadable.
 use std::path::PathBuf;
 
 use super::{Exit, Format, Global};
 use clap::Args;
+
+use crate::compile::CompiledModule;
+use crate::drift::{self, ModuleVersions, Report, Status, Subject};
+use crate::live::offline::AuthDetailsReader;
+use crate::live::{ReadError, RoleReader, RoleSnapshot, RoleTarget};
+use crate::report::{self};
+#[cfg(feature = "aws")]
+use crate::report::{FleetReport, Summary};
+use crate::version::Ledger;
 
 /// Arguments of `drift`.
 #[derive(Debug, Args)]
@@ -47,6 +58,214 @@ pub struct DriftArgs {
     pub format: Format,
 }
 
-pub fn run(_g: &Global, _a: &DriftArgs) -> Exit {
-    super::not_yet("drift")
+/// Runs `drift`.
+pub fn run(g: &Global, a: &DriftArgs) -> Exit {
+    let l = match super::release::load(g, false) {
+        Ok(l) => l,
+        Err(exit) => return exit,
+    };
+    let ledger = match Ledger::load(&l.root.join(crate::compile::GENERATED_DIR)) {
+        Ok(x) => x,
+        Err(e) => {
+            super::eprint_diagnostic(e);
+            return Exit::Failure;
+        }
+    };
+    let ctx = Ctx {
+        config: &l.project.config,
+        compiled: &l.compiled,
+        ledger: &ledger,
+    };
+    if let Some(fleet) = &a.fleet {
+        return run_fleet(&ctx, a, fleet);
+    }
+    let (Some(module), Some(role_arn)) = (&a.module, &a.role_arn) else {
+        super::eprint_error("give `--module` and `--role-arn`, or `--fleet FILE`");
+        return Exit::Failure;
+    };
+    if ctx.module(module).is_none() {
+        super::eprint_error(ctx.unknown_module(module));
+        return Exit::Failure;
+    }
+    let target = RoleTarget {
+        role_arn: role_arn.clone(),
+        assume_role: a.assume_role.clone(),
+        external_id: a.external_id.clone(),
+        region: a.region.clone(),
+        stack_name: a.stack_name.clone(),
+    };
+    let read = match &a.from_file {
+        Some(path) => match AuthDetailsReader::load(path) {
+            Ok(r) => r.read_role(&target),
+            Err(e) => {
+                super::eprint_diagnostic(e);
+                return Exit::Failure;
+            }
+        },
+        None => match live_read(a, &target) {
+            Ok(r) => r,
+            Err(exit) => return exit,
+        },
+    };
+    let subject = Subject {
+        tenant: a.tenant.clone(),
+        module: module.clone(),
+        role_arn: role_arn.clone(),
+        region: a.region.clone(),
+    };
+    let report = ctx.check(&subject, read.as_ref());
+    super::print_out(&match a.format {
+        Format::Text => report::text(&report),
+        Format::Json => report::json(&report),
+    });
+    exit_for(std::slice::from_ref(&report))
+}
+
+/// The exit code of a set of reports: 3 when a role could not be read, else
+/// 1 when any drifted, else 0.
+fn exit_for(reports: &[Report]) -> Exit {
+    if reports.iter().any(|r| r.status == Status::Error) {
+        Exit::Live
+    } else if reports.iter().any(|r| r.status == Status::Drift) {
+        Exit::Problems
+    } else {
+        Exit::Ok
+    }
+}
+
+struct Ctx<'a> {
+    config: &'a crate::manifest::Config,
+    compiled: &'a [CompiledModule],
+    ledger: &'a Ledger,
+}
+
+impl Ctx<'_> {
+    fn module(&self, id: &str) -> Option<&CompiledModule> {
+        self.compiled.iter().find(|c| c.module == id)
+    }
+
+    fn unknown_module(&self, id: &str) -> String {
+        let best = self
+            .compiled
+            .iter()
+            .map(|c| (strsim::levenshtein(id, &c.module), &c.module))
+            .min();
+        match best {
+            Some((d, m)) if d <= 3 => {
+                format!("unknown module `{id}`; did you mean `{m}`?")
+            }
+            _ => format!(
+                "unknown module `{id}`; the modules are {}",
+                self.compiled
+                    .iter()
+                    .map(|c| format!("`{}`", c.module))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+
+    fn check(&self, subject: &Subject, read: Result<&RoleSnapshot, &ReadError>) -> Report {
+        let Some(latest) = self.module(&subject.module) else {
+            // Only fleet rows get here: the row is reported, the others go on.
+            return drift::check_unknown_module(subject, &self.unknown_module(&subject.module));
+        };
+        let releases = self.ledger.releases(&subject.module);
+        let versions = ModuleVersions {
+            latest,
+            releases: &releases,
+        };
+        drift::check(self.config, &versions, subject, read)
+    }
+}
+
+#[cfg(feature = "aws")]
+fn aws_options(a: &DriftArgs) -> crate::live::aws::AwsOptions {
+    crate::live::aws::AwsOptions {
+        profile: a.profile.clone(),
+        region: a.region.clone(),
+        endpoint_url: a.endpoint_url.clone(),
+        ..Default::default()
+    }
+}
+
+#[cfg(feature = "aws")]
+fn live_read(a: &DriftArgs, target: &RoleTarget) -> Result<Result<RoleSnapshot, ReadError>, Exit> {
+    let reader = crate::live::aws::BlockingAwsReader::connect(&aws_options(a)).map_err(|e| {
+        super::eprint_error(e);
+        Exit::Live
+    })?;
+    Ok(reader.read_role(target))
+}
+
+#[cfg(not(feature = "aws"))]
+fn live_read(
+    _a: &DriftArgs,
+    _target: &RoleTarget,
+) -> Result<Result<RoleSnapshot, ReadError>, Exit> {
+    super::eprint_error(
+        "this build has no AWS support (built without the `aws` feature); use `--from-file` with the output of `aws iam get-account-authorization-details`",
+    );
+    Err(Exit::Failure)
+}
+
+#[cfg(feature = "aws")]
+fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
+    let rows = match crate::live::fleet_file::load_fleet(path) {
+        Ok(r) => r,
+        Err(e) => {
+            super::eprint_diagnostic(e);
+            return Exit::Failure;
+        }
+    };
+    let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = indicatif::ProgressBar::new(rows.len() as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} roles checked ({elapsed})",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let read =
+        match crate::live::fleet::read_fleet(&aws_options(a), &rows, a.concurrency, &progress) {
+            Ok(r) => r,
+            Err(e) => {
+                super::eprint_error(e);
+                return Exit::Live;
+            }
+        };
+    progress.finish_and_clear();
+    let results: Vec<Report> = rows
+        .iter()
+        .zip(&read.rows)
+        .map(|(row, got)| {
+            let subject = Subject {
+                tenant: Some(row.tenant.clone()),
+                module: row.module.clone(),
+                role_arn: row.role_arn.clone(),
+                region: row.region.clone(),
+            };
+            ctx.check(&subject, got.result.as_ref())
+        })
+        .collect();
+    let fleet = FleetReport {
+        summary: Summary::of(&results, read.api_calls),
+        results,
+    };
+    super::print_out(&match a.format {
+        Format::Text => report::fleet_text(&fleet),
+        Format::Json => report::fleet_json(&fleet),
+    });
+    exit_for(&fleet.results)
+}
+
+#[cfg(not(feature = "aws"))]
+fn run_fleet(_ctx: &Ctx<'_>, _a: &DriftArgs, _path: &std::path::Path) -> Exit {
+    super::eprint_error(
+        "this build has no AWS support (built without the `aws` feature), which `--fleet` needs",
+    );
+    Exit::Failure
 }

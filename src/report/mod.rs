@@ -1,1 +1,130 @@
-//! report (to be written).
+//! Renderers of drift reports: text for people, JSON for programs (the
+//! fields of the contract), for one role and for a fleet.
+
+use serde::Serialize;
+
+use crate::drift::{Report, Severity, Status};
+
+/// Counts of a fleet run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Rows checked.
+    pub checked: usize,
+    /// Rows with status `ok`.
+    pub ok: usize,
+    /// Rows with status `drift`.
+    pub drift: usize,
+    /// Rows with status `error`.
+    pub error: usize,
+    /// API calls made (retries included).
+    pub api_calls: u64,
+}
+
+impl Summary {
+    /// Counts the reports.
+    pub fn of(reports: &[Report], api_calls: u64) -> Summary {
+        let count = |s| reports.iter().filter(|r| r.status == s).count();
+        Summary {
+            checked: reports.len(),
+            ok: count(Status::Ok),
+            drift: count(Status::Drift),
+            error: count(Status::Error),
+            api_calls,
+        }
+    }
+}
+
+/// A fleet report: summary and one report per row, in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FleetReport {
+    /// Counts.
+    pub summary: Summary,
+    /// One report per row.
+    pub results: Vec<Report>,
+}
+
+/// One report as pretty JSON with a trailing newline.
+pub fn json(report: &Report) -> String {
+    to_json(report)
+}
+
+/// A fleet report as pretty JSON with a trailing newline.
+pub fn fleet_json(report: &FleetReport) -> String {
+    to_json(report)
+}
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "ok",
+        Status::Drift => "DRIFT",
+        Status::Error => "ERROR",
+    }
+}
+
+/// One report as text.
+pub fn text(r: &Report) -> String {
+    let mut out = String::new();
+    let tenant = r
+        .tenant
+        .as_deref()
+        .map(|t| format!(" (tenant {t})"))
+        .unwrap_or_default();
+    out.push_str(&format!(
+        "{}: {}{tenant}\n  role {}\n  deployed {}, latest {}\n",
+        status_word(r.status),
+        r.module,
+        r.role_arn,
+        r.deployed_version.as_deref().unwrap_or("unknown"),
+        r.latest_version
+    ));
+    if !r.features.is_empty() {
+        let feats: Vec<String> = r
+            .features
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} {}",
+                    f.id,
+                    if f.available { "ok" } else { "unavailable" }
+                )
+            })
+            .collect();
+        out.push_str(&format!("  features: {}\n", feats.join(", ")));
+    }
+    for f in &r.findings {
+        let sev = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        out.push_str(&format!("  {sev}[{}]: {}\n", f.kind.as_str(), f.message));
+        out.push_str(&format!("    fix: {}\n", f.fix));
+    }
+    if r.findings.is_empty() {
+        out.push_str("  no findings\n");
+    }
+    for n in &r.notes {
+        out.push_str(&format!("  note: {n}\n"));
+    }
+    out
+}
+
+/// A fleet report as text: every row, then the summary.
+pub fn fleet_text(f: &FleetReport) -> String {
+    let mut out = String::new();
+    for r in &f.results {
+        out.push_str(&text(r));
+        out.push('\n');
+    }
+    let s = &f.summary;
+    out.push_str(&format!(
+        "checked {}: {} ok, {} drift, {} error; {} API calls\n",
+        s.checked, s.ok, s.drift, s.error, s.api_calls
+    ));
+    out
+}

@@ -7,4 +7,6 @@ mod acceptance;
 mod catalogue;
 mod compile;
 mod review;
+mod drift;
+mod live;
 mod version;

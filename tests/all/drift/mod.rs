@@ -1,0 +1,53 @@
+//! Drift detection: one test per finding kind against roles deployed in moto
+//! from the generated template and then changed the way customers change
+//! them; offline cases from authorization-details files; the fleet through
+//! the CLI.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[cfg(feature = "aws")]
+mod fleet;
+#[cfg(feature = "aws")]
+mod kinds;
+mod offline;
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use rolesmith::compile::CompiledModule;
+use rolesmith::manifest::Config;
+use rolesmith::version::{Ledger, Release};
+
+/// The repository's own project: config, compiled modules and ledger.
+pub struct Project {
+    pub config: Config,
+    pub compiled: Vec<CompiledModule>,
+    pub ledger: Ledger,
+}
+
+pub fn project() -> &'static Project {
+    static P: OnceLock<Project> = OnceLock::new();
+    P.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let project = rolesmith::manifest::load_project(&root.join("rolesmith.yaml")).unwrap();
+        let compiled = rolesmith::compile::compile_project(&project).unwrap();
+        let ledger = Ledger::load(&root.join("generated")).unwrap();
+        Project {
+            config: project.config,
+            compiled,
+            ledger,
+        }
+    })
+}
+
+impl Project {
+    pub fn module(&self, id: &str) -> &CompiledModule {
+        self.compiled.iter().find(|c| c.module == id).unwrap()
+    }
+
+    /// Released versions of `id`, plus `extra` (older versions made up by a test).
+    pub fn releases<'a>(&'a self, id: &str, extra: &'a [Release]) -> Vec<&'a Release> {
+        let mut r = self.ledger.releases(id);
+        r.extend(extra.iter());
+        r
+    }
+}

@@ -1,0 +1,14 @@
+//! Live readers: the offline authorization-details reader, and (with the
+//! `aws` feature) the AWS reader against moto, its fault handling and the
+//! fleet runner.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+#[cfg(feature = "aws")]
+pub mod deploy;
+#[cfg(feature = "aws")]
+mod faults;
+#[cfg(feature = "aws")]
+pub mod moto;
+mod offline;
+#[cfg(feature = "aws")]
+pub mod readers;
