@@ -60,21 +60,14 @@ pub struct DriftArgs {
 
 /// Runs `drift`.
 pub fn run(g: &Global, a: &DriftArgs) -> Exit {
-    let l = match super::release::load(g, false) {
+    let l = match super::project::load(g) {
         Ok(l) => l,
         Err(exit) => return exit,
-    };
-    let ledger = match Ledger::load(&l.root.join(crate::compile::GENERATED_DIR)) {
-        Ok(x) => x,
-        Err(e) => {
-            super::eprint_diagnostic(e);
-            return Exit::Failure;
-        }
     };
     let ctx = Ctx {
         config: &l.project.config,
         compiled: &l.compiled,
-        ledger: &ledger,
+        ledger: &l.ledger,
     };
     if let Some(fleet) = &a.fleet {
         return run_fleet(&ctx, a, fleet);

@@ -188,11 +188,3 @@ pub fn print_out(text: &str) {
     let _ = out.write_all(text.as_bytes());
     let _ = out.flush();
 }
-
-/// Placeholder for commands whose implementation has not landed yet.
-fn not_yet(cmd: &str) -> Exit {
-    eprint_error(format!(
-        "`rolesmith {cmd}` is not implemented in this build"
-    ));
-    Exit::Failure
-}

@@ -6,7 +6,7 @@ mod policy;
 mod acceptance;
 mod catalogue;
 mod compile;
-mod review;
 mod drift;
 mod live;
+mod review;
 mod version;
