@@ -57,20 +57,9 @@ pub struct History {
     /// The previous released version, if any.
     pub previous: Option<semver::Version>,
     /// Per feature, what changed since `previous`.
-    pub changes: Vec<FeatureChange>,
+    pub changes: Vec<crate::version::FeatureChange>,
     /// Released versions of the module (for the index), any order.
     pub released: Vec<semver::Version>,
-}
-
-/// What changed in one feature between two versions.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FeatureChange {
-    /// Feature id.
-    pub feature: String,
-    /// Grants added, in words (`connect:CreateContactFlowVersion on ...`).
-    pub added: Vec<String>,
-    /// Grants removed, in words.
-    pub removed: Vec<String>,
 }
 
 /// Project-wide settings of the documents.

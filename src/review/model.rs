@@ -736,8 +736,8 @@ pub fn build(
                 .iter()
                 .map(|c| ChangeDoc {
                     feature: c.feature.clone(),
-                    added: c.added.clone(),
-                    removed: c.removed.clone(),
+                    added: c.added.iter().map(ToString::to_string).collect(),
+                    removed: c.removed.iter().map(ToString::to_string).collect(),
                 })
                 .collect(),
         },

@@ -287,14 +287,7 @@ pub fn review_history(ledger: &Ledger, current: &CompiledModule) -> crate::revie
     let previous = ledger.previous(&current.module, &current.version);
     let changes = previous
         .map(|p| super::feature_changes(&p.grants, &current.grants))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| crate::review::FeatureChange {
-            feature: c.feature,
-            added: c.added.iter().map(ToString::to_string).collect(),
-            removed: c.removed.iter().map(ToString::to_string).collect(),
-        })
-        .collect();
+        .unwrap_or_default();
     crate::review::History {
         since: since(ledger, &current.module, current),
         previous: previous.map(|p| p.version.clone()),

@@ -223,9 +223,14 @@ fn changes_and_added_in_come_from_the_history() {
     let h = History {
         since,
         previous: Some("1.0.0".parse().unwrap()),
-        changes: vec![review::FeatureChange {
+        changes: vec![rolesmith::version::FeatureChange {
             feature: "notify".into(),
-            added: vec!["`sns:Publish` on the topic".into()],
+            added: vec![rolesmith::version::Permission {
+                action: "sns:Publish".into(),
+                resource: "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alarms"
+                    .into(),
+                conditions: Default::default(),
+            }],
             removed: vec![],
         }],
         released: vec!["1.0.0".parse().unwrap()],
@@ -235,7 +240,7 @@ fn changes_and_added_in_come_from_the_history() {
     assert!(md.contains("### Feature `read-alarms` (added in 1.0.0)"));
     assert!(md.contains("### Feature `notify` (added in 1.0.3)"));
     assert!(md.contains("Previous released version: 1.0.0."));
-    assert!(md.contains("  - added: `sns:Publish` on the topic"));
+    assert!(md.contains("  - added: `sns:Publish` on `arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alarms`"));
     assert!(!md.contains("No earlier released version"));
 }
 
