@@ -32,3 +32,74 @@ fn offline_cases() {
         });
     });
 }
+
+fn cli(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolesmith"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("drift")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const ARN: &str = "arn:aws:iam::222233334444:role/CXPortal-contact-flows";
+
+#[test]
+fn cli_exit_codes_from_file() {
+    let fixture = |n: &str| format!("tests/fixtures/drift/offline/{n}.json");
+    let ok = fixture("as-deployed");
+    let (code, out, _) = cli(&[
+        "--module",
+        "contact-flows",
+        "--role-arn",
+        ARN,
+        "--from-file",
+        &ok,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"], "ok");
+    assert_eq!(v["latest_version"], "1.2.0");
+    assert_eq!(v["tenant"], serde_json::Value::Null);
+
+    let bad = fixture("unreadable-policies");
+    let (code, out, _) = cli(&[
+        "--module",
+        "contact-flows",
+        "--role-arn",
+        ARN,
+        "--from-file",
+        &bad,
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.starts_with("DRIFT: contact-flows"), "{out}");
+
+    let (code, _, err) = cli(&[
+        "--module",
+        "contact-flow",
+        "--role-arn",
+        ARN,
+        "--from-file",
+        &ok,
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("did you mean `contact-flows`?"), "{err}");
+
+    let (code, _, err) = cli(&[
+        "--module",
+        "contact-flows",
+        "--role-arn",
+        ARN,
+        "--from-file",
+        "Cargo.toml",
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("Cargo.toml:1:2: expected value"), "{err}");
+}

@@ -31,7 +31,7 @@ pub fn moto() -> &'static Moto {
             endpoint,
             _child: None,
         }),
-        Err(_) => start(false),
+        Err(_) => spawn(false, None),
     }) {
         Ok(m) => m,
         Err(e) => panic!("{e}"),
@@ -40,13 +40,15 @@ pub fn moto() -> &'static Moto {
 
 /// A second server whose accounts hold the AWS managed policies.
 pub fn moto_managed() -> &'static Moto {
-    match MOTO_MANAGED.get_or_init(|| start(true)) {
+    match MOTO_MANAGED.get_or_init(|| spawn(true, None)) {
         Ok(m) => m,
         Err(e) => panic!("{e}"),
     }
 }
 
-fn start(managed: bool) -> Result<Moto, String> {
+/// Starts a moto server of its own; `latency_ms` delays every answer
+/// (the fleet benchmark's stand-in for the network round trip to IAM).
+pub fn spawn(managed: bool, latency_ms: Option<u32>) -> Result<Moto, String> {
     let root = env!("CARGO_MANIFEST_DIR");
     let python = format!("{root}/.venv/bin/python");
     if !std::path::Path::new(&python).exists() {
@@ -59,6 +61,9 @@ fn start(managed: bool) -> Result<Moto, String> {
     cmd.arg(format!("{root}/scripts/moto_server.py"));
     if managed {
         cmd.arg("--managed-policies");
+    }
+    if let Some(ms) = latency_ms {
+        cmd.args(["--latency-ms", &ms.to_string()]);
     }
     let mut child = cmd
         .stdin(Stdio::piped())
