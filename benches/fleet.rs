@@ -7,6 +7,12 @@
 //! moto answers in a few milliseconds and is single-process Python, so
 //! `FLEET_LATENCY_MS` (default 20) delays every answer in place of the
 //! network round trip to IAM; set it to 0 to measure moto alone.
+//!
+//! Measured on the 2-core build machine (shared), 300 roles, 6 API calls per
+//! role (AssumeRole, GetRole, 2 lists, GetPolicy, GetPolicyVersion):
+//! 20 ms latency: 59.8 s at concurrency 1, 17.8 s at 16 (3.4x); moto's own
+//! CPU (about 10 ms of Python per call, one process) caps the gain. With no
+//! added latency moto is the bottleneck at both settings (20.4 s vs 19.5 s).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/all/live/deploy.rs"]
