@@ -19,7 +19,7 @@ use crate::compile::{CompiledModule, Grant};
 use crate::live::{AttachedPolicy, RawDoc, ReadError, ReadErrorKind, RoleSnapshot};
 use crate::manifest::Config;
 use crate::policy::coverage::{Coverage, DenyReason, Requirement, action_covers, covers};
-use crate::policy::{Effect, Element, Policy};
+use crate::policy::{Effect, Element, Policy, StatementRef};
 use crate::version::Release;
 use subst::Values;
 
@@ -194,6 +194,12 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// Names the policy and statement the finding is about.
+    fn point_at(&mut self, s: &StatementRef) {
+        self.policy = Some(s.policy.clone());
+        self.statement = Some(statement_label(s.sid.as_deref(), s.index));
+    }
+
     fn new(kind: Kind, message: String, fix: String) -> Finding {
         Finding {
             kind,
@@ -472,6 +478,19 @@ pub fn check_unknown_module(subject: &Subject, message: &str) -> Report {
     }
 }
 
+/// A statement's `Sid`, or `#n` (1-based position) when it has none.
+fn statement_label(sid: Option<&str>, index: usize) -> String {
+    sid.map_or_else(|| format!("#{}", index + 1), str::to_string)
+}
+
+/// `` `policy` statement `Sid` ``, comma-separated.
+fn join_refs(refs: &[StatementRef]) -> String {
+    refs.iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 struct Checker {
     findings: Vec<Finding>,
     notes: Vec<String>,
@@ -605,23 +624,16 @@ fn coverage_finding(cov: Coverage, g: &Grant, req: &Requirement, fix: &str) -> O
                 format!(
                     "{what}, which feature `{}` needs, is denied by {}",
                     g.feature,
-                    by.iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    join_refs(&by)
                 ),
                 format!(
                     "remove {} or narrow it so it no longer matches `{}`",
-                    by.iter()
-                        .map(|s| s.to_string())
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    join_refs(&by),
                     req.action
                 ),
             );
             if let Some(s) = by.first() {
-                f.policy = Some(s.policy.clone());
-                f.statement = Some(s.sid.clone().unwrap_or_else(|| format!("#{}", s.index + 1)));
+                f.point_at(s);
             }
             f
         }
@@ -640,10 +652,7 @@ fn coverage_finding(cov: Coverage, g: &Grant, req: &Requirement, fix: &str) -> O
                     format!(
                         "the permissions boundary blocks {what}, which feature `{}` needs, with {}",
                         g.feature,
-                        by.iter()
-                            .map(|s| s.to_string())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        join_refs(&by)
                     )
                 },
                 format!(
@@ -652,8 +661,7 @@ fn coverage_finding(cov: Coverage, g: &Grant, req: &Requirement, fix: &str) -> O
                 ),
             );
             if let Some(s) = by.first() {
-                f.policy = Some(s.policy.clone());
-                f.statement = Some(s.sid.clone().unwrap_or_else(|| format!("#{}", s.index + 1)));
+                f.point_at(s);
             }
             f
         }
@@ -686,8 +694,7 @@ fn coverage_finding(cov: Coverage, g: &Grant, req: &Requirement, fix: &str) -> O
                 "make sure the conditions hold for CX Portal's requests, or remove them from the statements named".to_string(),
             );
             if let Some(s) = allow.first().or(deny_unless.first()) {
-                f.policy = Some(s.statement.policy.clone());
-                f.statement = s.statement.sid.clone();
+                f.point_at(&s.statement);
             }
             f
         }
@@ -713,7 +720,7 @@ fn excess(identity: &[Policy], allowed: &[&Grant]) -> Vec<Finding> {
             if s.effect != Effect::Allow {
                 continue;
             }
-            let stmt = s.sid.clone().unwrap_or_else(|| format!("#{}", i + 1));
+            let stmt = statement_label(s.sid.as_deref(), i);
             let (extra, how): (Vec<String>, &str) = match &s.action {
                 Element::Not(except) => (
                     vec![format!("every action except {}", except.join(", "))],

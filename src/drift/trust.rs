@@ -17,7 +17,7 @@ pub(super) fn check(config: &Config, snap: &RoleSnapshot, t: &Policy) -> Vec<Fin
         if s.effect != Effect::Allow || !s.matches_action("sts:AssumeRole") {
             continue;
         }
-        let stmt = s.sid.clone().unwrap_or_else(|| format!("#{}", i + 1));
+        let stmt = super::statement_label(s.sid.as_deref(), i);
         let principals: Vec<(String, String)> = match &s.principal {
             Some(Principal::Any) => vec![("AWS".into(), "*".into())],
             Some(Principal::Typed(m)) => m
