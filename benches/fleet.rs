@@ -33,7 +33,7 @@ use rolesmith::live::fleet_file::FleetRow;
 const TEMPLATE: &str = include_str!("../generated/contact-flows/1.2.0/template.json");
 
 fn main() {
-    // `cargo test --all-targets` runs this binary without `--bench`: then a
+    // `cargo test --bench fleet` runs this binary without `--bench`: then a
     // quick smoke run (8 roles, no added latency) keeps the suite fast.
     let full = std::env::args().any(|a| a == "--bench");
     let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u32>().ok());
