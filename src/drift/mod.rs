@@ -316,7 +316,14 @@ pub fn check(
         }
     };
 
+    let unreadable_before = c.findings.len();
     let identity = c.parse_identity(snap);
+    // Names of identity policies rolesmith could not read: what they grant is
+    // unknown, so a permission not found elsewhere may still be granted there.
+    let unreadable: Vec<String> = c.findings[unreadable_before..]
+        .iter()
+        .filter_map(|f| f.policy.clone())
+        .collect();
     let boundary = snap
         .boundary
         .as_ref()
@@ -359,7 +366,26 @@ pub fn check(
                         .collect(),
                 };
                 let cov = covers(&identity, boundary.as_ref(), &req);
-                if let Some(f) = coverage_finding(cov, g, &req, &audit_fix) {
+                if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix) {
+                    if f.kind == Kind::MissingPermission && !unreadable.is_empty() {
+                        let names = unreadable
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        f.message = format!(
+                            "{}; it may be granted by {names}, which could not be read",
+                            f.message.replacen(
+                                "the role no longer allows",
+                                "no readable policy of the role allows",
+                                1
+                            )
+                        );
+                        f.fix = format!(
+                            "make {names} readable first (see the `unreadable_policy` findings), then check again; if it is still missing: {}",
+                            f.fix
+                        );
+                    }
                     if f.kind != Kind::ConditionalPermission {
                         unavailable.insert(g.feature.clone());
                     }
