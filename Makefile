@@ -13,6 +13,7 @@ fmt-check:
 
 lint:
 	cargo clippy --all-targets -- -D warnings
+	cargo clippy --no-default-features --all-targets -- -D warnings
 
 test:
 	./scripts/test.sh
