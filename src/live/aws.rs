@@ -569,16 +569,7 @@ pub struct BlockingAwsReader {
 impl BlockingAwsReader {
     /// Starts a runtime and loads the AWS configuration.
     pub fn connect(opts: &AwsOptions) -> Result<Self, ReadError> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .map_err(|e| {
-                ReadError::new(
-                    ReadErrorKind::Other,
-                    format!("cannot start the async runtime: {e}"),
-                )
-            })?;
+        let runtime = runtime(2)?;
         let reader = runtime.block_on(AwsReader::connect(opts));
         Ok(BlockingAwsReader { runtime, reader })
     }
@@ -602,4 +593,19 @@ impl RoleReader for BlockingAwsReader {
     fn api_calls(&self) -> u64 {
         self.reader.api_calls()
     }
+}
+
+/// A multi-threaded tokio runtime for the blocking entry points (async stays
+/// at this edge); a failure to start it is a read error like any other.
+pub(crate) fn runtime(worker_threads: usize) -> Result<tokio::runtime::Runtime, ReadError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(worker_threads)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            ReadError::new(
+                ReadErrorKind::Other,
+                format!("cannot start the async runtime: {e}"),
+            )
+        })
 }

@@ -36,16 +36,7 @@ pub fn read_fleet(
     concurrency: usize,
     progress: &ProgressBar,
 ) -> Result<FleetRead, ReadError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(concurrency.clamp(1, 4))
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            ReadError::new(
-                ReadErrorKind::Other,
-                format!("cannot start the async runtime: {e}"),
-            )
-        })?;
+    let runtime = super::aws::runtime(concurrency.clamp(1, 4))?;
     runtime.block_on(async {
         let reader = Arc::new(AwsReader::connect(opts).await);
         Ok(read_fleet_with(reader, rows, concurrency, progress).await)
