@@ -3,7 +3,7 @@
 use clap::Args;
 
 use super::{Exit, Format, Global};
-use crate::version::{self, Built};
+use crate::pipeline::PipelineError;
 
 /// Arguments of `diff`.
 #[derive(Debug, Args)]
@@ -26,29 +26,26 @@ pub fn run(g: &Global, a: &DiffArgs) -> Exit {
         Ok(l) => l,
         Err(exit) => return exit,
     };
-    let built = Built {
-        root: &l.root,
-        project: &l.project,
-        compiled: &l.compiled,
-        outputs: &l.files,
+    let d = match l.diff(&a.module, a.from.as_deref(), a.to.as_deref()) {
+        Ok(d) => d,
+        Err(PipelineError::Version(errors)) => {
+            for e in errors {
+                super::eprint_diagnostic(e);
+            }
+            return Exit::Failure;
+        }
+        Err(e) => return super::project::report(e, "diff"),
     };
-    match version::diff(
-        &l.ledger,
-        &built,
-        &a.module,
-        a.from.as_deref(),
-        a.to.as_deref(),
-    ) {
-        Ok(d) => {
-            super::print_out(&match a.format {
-                Format::Text => d.to_text(),
-                Format::Json => d.to_json(),
-            });
-            Exit::Ok
-        }
-        Err(e) => {
-            super::eprint_diagnostic(e);
-            Exit::Failure
-        }
-    }
+    let text = match a.format {
+        Format::Text => d.to_text(),
+        Format::Json => match d.to_json() {
+            Ok(t) => t,
+            Err(e) => {
+                super::eprint_error(format!("cannot serialise the diff: {e}"));
+                return Exit::Failure;
+            }
+        },
+    };
+    super::print_out(&text);
+    Exit::Ok
 }

@@ -107,11 +107,23 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
         region: a.region.clone(),
     };
     let report = ctx.check(&subject, read.as_ref());
-    super::print_out(&match a.format {
+    let text = match a.format {
         Format::Text => report::text(&report),
-        Format::Json => report::json(&report),
-    });
+        Format::Json => match report::json(&report) {
+            Ok(t) => t,
+            Err(e) => return unserialisable(&e),
+        },
+    };
+    super::print_out(&text);
     exit_for(std::slice::from_ref(&report))
+}
+
+/// A report that cannot be serialised is a defect: say so, exit 2.
+fn unserialisable(e: &serde_json::Error) -> Exit {
+    super::eprint_error(format!(
+        "cannot serialise the report ({e}); this is a bug in rolesmith, please report it"
+    ));
+    Exit::Failure
 }
 
 /// The exit code of a set of reports: 3 when a role could not be read, else
@@ -248,10 +260,14 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
         summary: Summary::of(&results, read.api_calls),
         results,
     };
-    super::print_out(&match a.format {
+    let text = match a.format {
         Format::Text => report::fleet_text(&fleet),
-        Format::Json => report::fleet_json(&fleet),
-    });
+        Format::Json => match report::fleet_json(&fleet) {
+            Ok(t) => t,
+            Err(e) => return unserialisable(&e),
+        },
+    };
+    super::print_out(&text);
     exit_for(&fleet.results)
 }
 

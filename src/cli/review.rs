@@ -3,7 +3,7 @@
 //! rendered now; an earlier version is read from its frozen document under
 //! `generated/<module>/<version>/`, since its manifest is gone.
 use super::{Exit, Global};
-use crate::{compile, review};
+use crate::{pipeline, review};
 use clap::{Args, ValueEnum};
 
 /// Document format of `review`.
@@ -58,9 +58,9 @@ pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
         ));
         return Exit::Failure;
     };
-    let file = match a.format {
-        ReviewFormat::Md => review::MARKDOWN_FILE,
-        ReviewFormat::Html => review::HTML_FILE,
+    let format = match a.format {
+        ReviewFormat::Md => review::Format::Markdown,
+        ReviewFormat::Html => review::Format::Html,
     };
     let wanted = match &a.version {
         None => module.version.clone(),
@@ -74,19 +74,11 @@ pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
             }
         },
     };
-    let rel = std::path::Path::new(compile::GENERATED_DIR)
-        .join(&module.id)
-        .join(wanted.to_string())
-        .join(file);
     // The current version's document is the one `build` writes now (same
     // compiled module, same history); an earlier version's is frozen on disk.
-    let text = if wanted == module.version {
-        l.files
-            .iter()
-            .find(|(p, _)| *p == rel)
-            .map(|(_, b)| String::from_utf8_lossy(b).into_owned())
-    } else {
-        std::fs::read_to_string(l.root.join(&rel)).ok()
+    let text = match l.review(&module.id, Some(&wanted), format) {
+        Ok(t) => t,
+        Err(e) => return super::project::report(e, "review"),
     };
     match text {
         Some(text) => {
@@ -97,7 +89,7 @@ pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
             super::eprint_error(format!(
                 "module `{}` has no review of version `{wanted}` in `{}` (current version: `{}`); give a version that `rolesmith build` wrote, or omit `--version`",
                 module.id,
-                compile::GENERATED_DIR,
+                pipeline::layout::GENERATED_DIR,
                 module.version
             ));
             Exit::Failure

@@ -2,8 +2,8 @@
 //! statements ([`Grant`]s) that the drift, versioning and review stages
 //! compare against.
 //!
-//! Pure: takes values, returns values; only `rolesmith build` writes the
-//! result to disk (see [`outputs`]). Invariants: the same project always gives
+//! Pure: takes values, returns values; it knows nothing of review documents
+//! or of where files go (the pipeline decides both). Invariants: the same project always gives
 //! the same bytes; every managed policy fits IAM's size limit with every
 //! parameter at its maximum length; the role trusts only the vendor's
 //! authoriser.
@@ -13,8 +13,7 @@ pub mod lookup;
 pub mod size;
 pub mod template;
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::collections::BTreeSet;
 
 use serde_json::Value;
 
@@ -23,9 +22,6 @@ pub use lookup::ActionLookup;
 use size::{MANAGED_POLICY_LIMIT, MAX_POLICIES, Split, TRUST_POLICY_LIMIT, WorstCase};
 
 use crate::manifest::{Conditions, Config, Module, Project};
-
-/// Folder, relative to the project root, that `build` writes into.
-pub const GENERATED_DIR: &str = "generated";
 
 /// Maximum length budgeted for a module parameter.
 fn max_length(p: &crate::manifest::Parameter) -> u32 {
@@ -92,21 +88,10 @@ pub struct CompiledModule {
 }
 
 impl CompiledModule {
-    /// Folder of this version, relative to `generated/`.
-    pub fn dir(&self) -> PathBuf {
-        PathBuf::from(&self.module).join(self.version.to_string())
-    }
-
-    /// Template bytes: pretty JSON, keys sorted, trailing newline.
+    /// Template bytes: pretty JSON, keys sorted, trailing newline. (A
+    /// `Value` always prints: its `Display` cannot fail, unlike serialising.)
     pub fn template_bytes(&self) -> Vec<u8> {
-        let mut s = serde_json::to_string_pretty(&self.template).unwrap_or_default();
-        s.push('\n');
-        s.into_bytes()
-    }
-
-    /// Files to write, relative to `generated/`.
-    pub fn files(&self) -> Vec<(PathBuf, Vec<u8>)> {
-        vec![(self.dir().join("template.json"), self.template_bytes())]
+        format!("{:#}\n", self.template).into_bytes()
     }
 
     /// Every grant, features first, then self-audit.
@@ -193,10 +178,6 @@ pub enum CompileError {
         /// Feature of the first statement past the limit.
         feature: String,
     },
-    /// A review document could not be rendered (a defect in rolesmith).
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Review(#[from] crate::review::ReviewError),
     /// The trust policy exceeds its quota.
     #[error(
         "module `{module}`: the trust policy needs {size} characters with the external id at its maximum length, more than the {limit} IAM allows"
@@ -367,57 +348,6 @@ pub fn compile_project_with(
     } else {
         Err(errors)
     }
-}
-
-/// Template files of compiled modules, paths relative to the project root, sorted.
-fn template_files(compiled: &[CompiledModule]) -> Vec<(PathBuf, Vec<u8>)> {
-    let mut files: Vec<(PathBuf, Vec<u8>)> = compiled
-        .iter()
-        .flat_map(|c| c.files())
-        .map(|(p, b)| (PathBuf::from(GENERATED_DIR).join(p), b))
-        .collect();
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    files
-}
-
-/// Compiles one module against the embedded IAM catalogue.
-pub fn compile_module(
-    config: &Config,
-    module: &Module,
-) -> Result<CompiledModule, Vec<CompileError>> {
-    compile_module_with(crate::catalogue::catalogue(), config, module)
-}
-
-/// Compiles every module of a project against the embedded IAM catalogue.
-pub fn compile_project(project: &Project) -> Result<Vec<CompiledModule>, Vec<CompileError>> {
-    compile_project_with(crate::catalogue::catalogue(), project)
-}
-
-/// Every file `build` writes for compiled modules (paths relative to the
-/// project root, sorted): templates, then the review documents generated from
-/// the same compiled modules, with each module's release history.
-///
-/// This is the one place where generators add their files, so that `build`
-/// writes all of them or none (the release ledger joins in `cli::build`).
-pub fn outputs(
-    project: &Project,
-    compiled: &[CompiledModule],
-    histories: &BTreeMap<String, crate::review::History>,
-) -> Result<Vec<(PathBuf, Vec<u8>)>, Vec<CompileError>> {
-    let catalogue = crate::catalogue::catalogue();
-    let mut files = template_files(compiled);
-    files.extend(
-        crate::review::files(
-            catalogue,
-            project,
-            compiled,
-            histories,
-            &crate::review::settings(project),
-        )
-        .map_err(|e| vec![e.into()])?,
-    );
-    files.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(files)
 }
 
 #[cfg(test)]

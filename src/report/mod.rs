@@ -44,19 +44,13 @@ pub struct FleetReport {
 }
 
 /// One report as pretty JSON with a trailing newline.
-pub fn json(report: &Report) -> String {
-    to_json(report)
+pub fn json(report: &Report) -> Result<String, serde_json::Error> {
+    crate::json::pretty(report)
 }
 
 /// A fleet report as pretty JSON with a trailing newline.
-pub fn fleet_json(report: &FleetReport) -> String {
-    to_json(report)
-}
-
-fn to_json<T: Serialize>(v: &T) -> String {
-    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
-    s.push('\n');
-    s
+pub fn fleet_json(report: &FleetReport) -> Result<String, serde_json::Error> {
+    crate::json::pretty(report)
 }
 
 fn status_word(s: Status) -> &'static str {

@@ -8,7 +8,8 @@
 //! words (descriptions, wildcard reasons). Rendering is pure and
 //! deterministic (no clock, no paths): Markdown and one self-contained HTML
 //! page per version, and an index, through `minijinja` templates embedded
-//! from `templates/`.
+//! from `templates/`. Where the documents go is the pipeline's business:
+//! the index is given each document's link.
 
 pub mod lookup;
 mod model;
@@ -16,7 +17,6 @@ mod render;
 pub mod words;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 pub use lookup::{ResourceType, ReviewLookup};
 pub use model::{
@@ -25,8 +25,9 @@ pub use model::{
 };
 pub use render::{render_html, render_index_html, render_index_md, render_markdown};
 
-use crate::compile::{CompiledModule, GENERATED_DIR};
+use crate::compile::CompiledModule;
 use crate::manifest::{Module, Project};
+use crate::version::Ledger;
 
 /// Document format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,15 +37,6 @@ pub enum Format {
     /// `review.html`, one self-contained page.
     Html,
 }
-
-/// File name of the Markdown review beside each template.
-pub const MARKDOWN_FILE: &str = "REVIEW.md";
-/// File name of the HTML review beside each template.
-pub const HTML_FILE: &str = "review.html";
-/// Index pages, relative to `generated/`.
-pub const INDEX_HTML: &str = "index.html";
-/// Markdown index, relative to `generated/`.
-pub const INDEX_MD: &str = "README.md";
 
 /// What the release history says about one module version. Empty (the
 /// default) means no release is recorded: every feature is new in the
@@ -62,6 +54,27 @@ pub struct History {
     pub released: Vec<semver::Version>,
 }
 
+impl History {
+    /// What the ledger says about `current`: each feature's "since"
+    /// version, the previous released version and what each feature gained
+    /// or lost since it, and every released version.
+    pub fn of(ledger: &Ledger, current: &CompiledModule) -> History {
+        let previous = ledger.previous(&current.module, &current.version);
+        History {
+            since: crate::version::since(ledger, &current.module, current),
+            previous: previous.map(|p| p.version.clone()),
+            changes: previous
+                .map(|p| crate::version::feature_changes(&p.grants, &current.grants))
+                .unwrap_or_default(),
+            released: ledger
+                .releases(&current.module)
+                .iter()
+                .map(|r| r.version.clone())
+                .collect(),
+        }
+    }
+}
+
 /// Project-wide settings of the documents.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Settings {
@@ -73,10 +86,10 @@ pub struct Settings {
 
 /// Why a review document could not be rendered (a template defect, never
 /// the user's input).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ReviewError {
     /// A minijinja template failed.
-    #[error("review template `{template}` failed: {message}")]
+    #[error("review template `{template}` failed")]
     #[diagnostic(
         code(rolesmith::review::template),
         help("this is a bug in rolesmith; please report it with the module manifest")
@@ -85,7 +98,21 @@ pub enum ReviewError {
         /// Template name.
         template: String,
         /// What minijinja said.
-        message: String,
+        #[source]
+        source: minijinja::Error,
+    },
+    /// The document model could not be turned into template values.
+    #[error("the {document} could not be prepared for its template")]
+    #[diagnostic(
+        code(rolesmith::review::model),
+        help("this is a bug in rolesmith; please report it with the module manifest")
+    )]
+    Model {
+        /// Which document (`review of \`m\` 1.0.0`, `index`).
+        document: String,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
     },
 }
 
@@ -110,66 +137,15 @@ pub fn render(review: &Review, format: Format) -> Result<String, ReviewError> {
 }
 
 /// Index entries for a set of compiled modules: each module's current
-/// version and its released versions (from `histories`, by module id).
+/// version and its released versions (from `histories`, by module id);
+/// `link` gives a version's document path relative to the index.
 pub fn index(
     project: &Project,
     compiled: &[CompiledModule],
     histories: &BTreeMap<String, History>,
+    link: &dyn Fn(&str, &semver::Version, Format) -> String,
 ) -> Vec<IndexModule> {
-    model::index(project, compiled, histories)
-}
-
-/// Every review file `build` writes, paths relative to the project root:
-/// `generated/<module>/<version>/REVIEW.md` and `review.html` for each
-/// compiled module, and the index pages `generated/index.html` and
-/// `generated/README.md`.
-pub fn files(
-    lookup: &dyn ReviewLookup,
-    project: &Project,
-    compiled: &[CompiledModule],
-    histories: &BTreeMap<String, History>,
-    settings: &Settings,
-) -> Result<Vec<(PathBuf, Vec<u8>)>, ReviewError> {
-    let empty = History::default();
-    let mut out = Vec::new();
-    for c in compiled {
-        let Some(module) = project.modules.iter().find(|m| m.id == c.module) else {
-            continue;
-        };
-        let history = histories.get(&c.module).unwrap_or(&empty);
-        let r = review(lookup, project, module, c, history, settings);
-        let dir = PathBuf::from(GENERATED_DIR).join(c.dir());
-        out.push((dir.join(MARKDOWN_FILE), render_markdown(&r)?.into_bytes()));
-        out.push((dir.join(HTML_FILE), render_html(&r)?.into_bytes()));
-    }
-    let idx = index(project, compiled, histories);
-    let vendor = &project.config.vendor.name;
-    out.push((
-        PathBuf::from(GENERATED_DIR).join(INDEX_HTML),
-        render_index_html(vendor, &idx)?.into_bytes(),
-    ));
-    out.push((
-        PathBuf::from(GENERATED_DIR).join(INDEX_MD),
-        render_index_md(vendor, &idx)?.into_bytes(),
-    ));
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    Ok(out)
-}
-
-/// The review files `build` writes for `compiled` (see [`files`]), with
-/// the project's settings and no release history.
-pub fn build_files(
-    lookup: &dyn ReviewLookup,
-    project: &Project,
-    compiled: &[CompiledModule],
-) -> Result<Vec<(PathBuf, Vec<u8>)>, ReviewError> {
-    files(
-        lookup,
-        project,
-        compiled,
-        &BTreeMap::new(),
-        &settings(project),
-    )
+    model::index(project, compiled, histories, link)
 }
 
 /// Document settings from the project config.

@@ -758,6 +758,7 @@ pub fn index(
     project: &Project,
     compiled: &[CompiledModule],
     histories: &BTreeMap<String, History>,
+    link: &dyn Fn(&str, &semver::Version, super::Format) -> String,
 ) -> Vec<IndexModule> {
     let mut out = Vec::new();
     for c in compiled {
@@ -776,15 +777,12 @@ pub fn index(
         let entries = versions
             .iter()
             .rev()
-            .map(|v| {
-                let dir = format!("{}/{}", c.module, v);
-                IndexEntry {
-                    version: v.to_string(),
-                    current: *v == c.version,
-                    released: released.contains(v),
-                    html: format!("{dir}/{}", super::HTML_FILE),
-                    markdown: format!("{dir}/{}", super::MARKDOWN_FILE),
-                }
+            .map(|v| IndexEntry {
+                version: v.to_string(),
+                current: *v == c.version,
+                released: released.contains(v),
+                html: link(&c.module, v, super::Format::Html),
+                markdown: link(&c.module, v, super::Format::Markdown),
             })
             .collect();
         out.push(IndexModule {

@@ -125,8 +125,13 @@ fn to_value(v: &serde_json::Value) -> Value {
     }
 }
 
-fn context(v: &impl Serialize) -> Value {
-    to_value(&serde_json::to_value(v).unwrap_or_default())
+fn context(document: &str, v: &impl Serialize) -> Result<Value, ReviewError> {
+    serde_json::to_value(v)
+        .map(|j| to_value(&j))
+        .map_err(|source| ReviewError::Model {
+            document: document.to_string(),
+            source,
+        })
 }
 
 fn environment() -> Result<Environment<'static>, ReviewError> {
@@ -144,7 +149,7 @@ fn environment() -> Result<Environment<'static>, ReviewError> {
         .lstrip_blocks(true)
         .keep_trailing_newline(true)
         .build()
-        .map_err(|e| err("syntax", &e))?;
+        .map_err(|e| err("syntax", e))?;
     env.set_syntax(syntax);
     env.add_filter("words", words_html);
     env.add_filter("cell", cell);
@@ -158,22 +163,22 @@ fn environment() -> Result<Environment<'static>, ReviewError> {
         ("index.md", INDEX_MD),
         ("index.html", INDEX_HTML),
     ] {
-        env.add_template(name, src).map_err(|e| err(name, &e))?;
+        env.add_template(name, src).map_err(|e| err(name, e))?;
     }
     Ok(env)
 }
 
-fn err(template: &str, e: &minijinja::Error) -> ReviewError {
+fn err(template: &str, e: minijinja::Error) -> ReviewError {
     ReviewError::Template {
         template: template.to_string(),
-        message: e.to_string(),
+        source: e,
     }
 }
 
 fn render(name: &str, ctx: Value) -> Result<String, ReviewError> {
     let env = environment()?;
-    let t = env.get_template(name).map_err(|e| err(name, &e))?;
-    let mut s = t.render(ctx).map_err(|e| err(name, &e))?;
+    let t = env.get_template(name).map_err(|e| err(name, e))?;
+    let mut s = t.render(ctx).map_err(|e| err(name, e))?;
     // One trailing newline, whatever the template's whitespace.
     while s.ends_with("\n\n") {
         s.pop();
@@ -186,15 +191,17 @@ fn render(name: &str, ctx: Value) -> Result<String, ReviewError> {
 
 /// Markdown review (`REVIEW.md`).
 pub fn render_markdown(r: &Review) -> Result<String, ReviewError> {
-    render("review.md", minijinja::context! { r => context(r) })
+    let doc = format!("review of `{}` {}", r.module, r.version);
+    render("review.md", minijinja::context! { r => context(&doc, r)? })
 }
 
 /// Self-contained HTML review (`review.html`): inline CSS, no scripts,
 /// fonts, images or links to anything but the optional quick-create page.
 pub fn render_html(r: &Review) -> Result<String, ReviewError> {
+    let doc = format!("review of `{}` {}", r.module, r.version);
     render(
         "review.html",
-        minijinja::context! { r => context(r), style => Value::from_safe_string(STYLE_CSS.to_string()) },
+        minijinja::context! { r => context(&doc, r)?, style => Value::from_safe_string(STYLE_CSS.to_string()) },
     )
 }
 
@@ -202,7 +209,7 @@ pub fn render_html(r: &Review) -> Result<String, ReviewError> {
 pub fn render_index_md(vendor: &str, modules: &[IndexModule]) -> Result<String, ReviewError> {
     render(
         "index.md",
-        minijinja::context! { vendor => vendor, modules => context(&modules) },
+        minijinja::context! { vendor => vendor, modules => context("index", &modules)? },
     )
 }
 
@@ -210,7 +217,7 @@ pub fn render_index_md(vendor: &str, modules: &[IndexModule]) -> Result<String, 
 pub fn render_index_html(vendor: &str, modules: &[IndexModule]) -> Result<String, ReviewError> {
     render(
         "index.html",
-        minijinja::context! { vendor => vendor, modules => context(&modules), style => Value::from_safe_string(STYLE_CSS.to_string()) },
+        minijinja::context! { vendor => vendor, modules => context("index", &modules)?, style => Value::from_safe_string(STYLE_CSS.to_string()) },
     )
 }
 

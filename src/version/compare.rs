@@ -35,7 +35,7 @@ impl std::fmt::Display for Permission {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "`{}` on `{}`", self.action, self.resource)?;
         if !self.conditions.is_empty() {
-            let c = serde_json::to_string(&self.conditions).unwrap_or_default();
+            let c = serde_json::to_string(&self.conditions).map_err(|_| std::fmt::Error)?;
             write!(f, " when `{c}`")?;
         }
         Ok(())

@@ -14,12 +14,6 @@ use super::compare::{Bump, Comparison, FeatureChange, feature_changes, granted, 
 use super::{Ledger, Release};
 use crate::compile::{CompiledModule, Grant};
 
-/// File name of the capability matrix inside `generated/`.
-pub const CAPABILITIES_FILE: &str = "capabilities.json";
-
-/// File name of a module's changelog inside `generated/<module>/`.
-pub const CHANGELOG_FILE: &str = "CHANGELOG.md";
-
 /// True when every permission `feature` has in `reference` is granted by `grants`.
 fn fully_granted(reference: &[Grant], feature: &str, grants: &[Grant]) -> bool {
     permissions(reference)
@@ -176,10 +170,8 @@ pub fn capabilities(ledger: &Ledger) -> Capabilities {
 
 impl Capabilities {
     /// The file's bytes: pretty JSON, trailing newline.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
-        s.push('\n');
-        s.into_bytes()
+    pub fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
+        crate::json::pretty(self).map(String::into_bytes)
     }
 }
 
@@ -277,32 +269,4 @@ fn capitalise(s: &str) -> String {
         Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
         None => String::new(),
     }
-}
-
-/// What the review document of `current` says about its history: each
-/// feature's "since" version, the previous released version and what each
-/// feature gained or lost since it, and every released version.
-pub fn review_history(ledger: &Ledger, current: &CompiledModule) -> crate::review::History {
-    let releases = ledger.releases(&current.module);
-    let previous = ledger.previous(&current.module, &current.version);
-    let changes = previous
-        .map(|p| super::feature_changes(&p.grants, &current.grants))
-        .unwrap_or_default();
-    crate::review::History {
-        since: since(ledger, &current.module, current),
-        previous: previous.map(|p| p.version.clone()),
-        changes,
-        released: releases.iter().map(|r| r.version.clone()).collect(),
-    }
-}
-
-/// [`review_history`] of every compiled module, by module id.
-pub fn review_histories(
-    ledger: &Ledger,
-    compiled: &[CompiledModule],
-) -> BTreeMap<String, crate::review::History> {
-    compiled
-        .iter()
-        .map(|c| (c.module.clone(), review_history(ledger, c)))
-        .collect()
 }

@@ -2,20 +2,18 @@
 //! version with the digest of each file it froze, the manifest digest, and
 //! the grants and parameters it shipped, so history never depends on
 //! re-reading old manifests. Written sorted and pretty, with a trailing
-//! newline, so the same ledger is always the same bytes.
+//! newline, so the same ledger is always the same bytes. The pipeline
+//! reads and writes the file; this module only parses and prints it.
 #![expect(clippy::result_large_err, reason = "one error per failed command")]
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::VersionError;
 use crate::compile::{CompiledModule, Grant};
 use crate::manifest::Module;
-
-/// File name of the ledger inside `generated/`.
-pub const LEDGER_FILE: &str = "releases.json";
 
 /// Format number written in the ledger; bumped only on incompatible changes.
 pub const LEDGER_FORMAT: u32 = 1;
@@ -57,23 +55,14 @@ pub struct FeatureInfo {
 }
 
 impl Release {
-    /// The release record of a compiled module, given every file `build`
-    /// writes (paths relative to the project root): the files under
-    /// `generated/<module>/<version>/` are the ones it freezes.
+    /// The release record of a compiled module; `files` are the files it
+    /// freezes (paths relative to `generated/`, `/`-separated) with their
+    /// `sha256:<hex>` digests.
     pub fn of(
         module: &Module,
         compiled: &CompiledModule,
-        outputs: &[(PathBuf, Vec<u8>)],
+        files: BTreeMap<String, String>,
     ) -> Release {
-        let dir = Path::new(crate::compile::GENERATED_DIR).join(compiled.dir());
-        let files = outputs
-            .iter()
-            .filter(|(p, _)| p.starts_with(&dir))
-            .filter_map(|(p, b)| {
-                let rel = p.strip_prefix(crate::compile::GENERATED_DIR).ok()?;
-                Some((rel_text(rel), crate::manifest::digest(b)))
-            })
-            .collect();
         Release {
             version: compiled.version.clone(),
             manifest_digest: module.digest.clone(),
@@ -111,14 +100,6 @@ impl Release {
     }
 }
 
-/// Path text with `/` separators whatever the platform, so ledgers compare.
-pub(crate) fn rel_text(p: &Path) -> String {
-    p.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
-}
-
 /// Every release of every module.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ledger {
@@ -133,25 +114,6 @@ struct LedgerFile {
 }
 
 impl Ledger {
-    /// Path of the ledger inside a `generated/` folder.
-    pub fn path(generated_dir: &Path) -> PathBuf {
-        generated_dir.join(LEDGER_FILE)
-    }
-
-    /// Reads `generated_dir/releases.json`; a missing file is an empty ledger
-    /// (nothing released yet).
-    pub fn load(generated_dir: &Path) -> Result<Ledger, VersionError> {
-        let path = Self::path(generated_dir);
-        match std::fs::read(&path) {
-            Ok(bytes) => Self::parse(&path, &bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
-            Err(e) => Err(VersionError::LedgerUnreadable {
-                path,
-                message: e.to_string(),
-            }),
-        }
-    }
-
     /// Parses ledger bytes (`path` is for messages only).
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Ledger, VersionError> {
         let bad = |message: String| VersionError::LedgerMalformed {
@@ -179,14 +141,12 @@ impl Ledger {
     }
 
     /// The ledger as written: pretty JSON, sorted, trailing newline.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub fn to_bytes(&self) -> Result<Vec<u8>, serde_json::Error> {
         let file = LedgerFile {
             format: LEDGER_FORMAT,
             modules: self.modules.clone(),
         };
-        let mut s = serde_json::to_string_pretty(&file).unwrap_or_default();
-        s.push('\n');
-        s.into_bytes()
+        crate::json::pretty(&file).map(String::into_bytes)
     }
 
     /// Modules that have at least one release, sorted.

@@ -1085,7 +1085,12 @@ fn template_description_fits_in_1024_bytes() {
         &[(PathBuf::from("modules/long.yaml"), manifest)],
     )
     .unwrap();
-    let c = rolesmith::compile::compile_module(&project.config, &project.modules[0]).unwrap();
+    let c = rolesmith::compile::compile_module_with(
+        rolesmith::catalogue::catalogue(),
+        &project.config,
+        &project.modules[0],
+    )
+    .unwrap();
     let t: Value = serde_json::from_slice(&c.template_bytes()).unwrap();
     let d = t["Description"].as_str().unwrap();
     assert!(d.len() <= 1024, "{} bytes", d.len());

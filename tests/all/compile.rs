@@ -25,7 +25,7 @@ fn shipped() -> Project {
 fn compiled(module: &str) -> CompiledModule {
     let p = shipped();
     let m = p.modules.iter().find(|m| m.id == module).unwrap();
-    compile::compile_module(&p.config, m).unwrap()
+    compile::compile_module_with(rolesmith::catalogue::catalogue(), &p.config, m).unwrap()
 }
 
 fn grant<'a>(c: &'a CompiledModule, feature: &str, action: &str) -> &'a Grant {
@@ -44,7 +44,8 @@ fn template_snapshots() {
     insta::glob!("../../modules", "*.yaml", |path| {
         let stem = path.file_stem().unwrap().to_string_lossy();
         let m = project.modules.iter().find(|m| m.id == stem).unwrap();
-        let c = compile::compile_module(&project.config, m).unwrap();
+        let c = compile::compile_module_with(rolesmith::catalogue::catalogue(), &project.config, m)
+            .unwrap();
         let text = String::from_utf8(c.template_bytes()).unwrap();
         insta::with_settings!({snapshot_path => "../../snapshots/compile", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!("template", text);
@@ -55,9 +56,12 @@ fn template_snapshots() {
 #[test]
 fn compiling_twice_gives_the_same_bytes() {
     let outputs = || {
-        let p = shipped();
-        let compiled = compile::compile_project(&p).unwrap();
-        compile::outputs(&p, &compiled, &Default::default()).unwrap()
+        let l = rolesmith::pipeline::load(
+            rolesmith::catalogue::catalogue(),
+            &repo().join("rolesmith.yaml"),
+        )
+        .unwrap();
+        l.build(false).unwrap().files
     };
     let (a, b) = (outputs(), outputs());
     assert_eq!(a, b);
@@ -69,14 +73,18 @@ fn compiling_twice_gives_the_same_bytes() {
     for (path, bytes) in &a {
         assert!(path.starts_with("generated"), "{}", path.display());
         let name = path.file_name().unwrap().to_string_lossy();
-        // Templates, and the review documents written beside them.
+        // Templates, the review documents written beside them, and (the
+        // shipped modules are released) the history files.
         assert!(
             [
                 "template.json",
                 "REVIEW.md",
                 "review.html",
                 "index.html",
-                "README.md"
+                "README.md",
+                "CHANGELOG.md",
+                "capabilities.json",
+                "releases.json",
             ]
             .contains(&name.as_ref()),
             "{}",
@@ -89,7 +97,9 @@ fn compiling_twice_gives_the_same_bytes() {
 #[test]
 fn shipped_policies_fit_with_parameters_at_their_maximum() {
     for m in &shipped().modules {
-        let c = compile::compile_module(&shipped().config, m).unwrap();
+        let c =
+            compile::compile_module_with(rolesmith::catalogue::catalogue(), &shipped().config, m)
+                .unwrap();
         assert!(!c.policies.is_empty());
         for p in &c.policies {
             assert!(p.worst_case_size <= 6144, "{} {p:?}", m.id);
@@ -189,7 +199,8 @@ fn recordings_are_scoped_to_the_bucket_and_key() {
 fn every_manifest_action_is_granted_exactly_once_per_feature() {
     let p = shipped();
     for m in &p.modules {
-        let c = compile::compile_module(&p.config, m).unwrap();
+        let c =
+            compile::compile_module_with(rolesmith::catalogue::catalogue(), &p.config, m).unwrap();
         for f in &m.features {
             let mut granted: Vec<&String> = c
                 .grants

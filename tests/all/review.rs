@@ -37,7 +37,7 @@ fn projects() -> Vec<Project> {
 }
 
 fn compiled(p: &Project) -> Vec<CompiledModule> {
-    compile::compile_project(p).unwrap_or_else(|e| panic!("{e:?}"))
+    compile::compile_project_with(catalogue(), p).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 fn doc(p: &Project, c: &CompiledModule, settings: &Settings) -> review::Review {
@@ -71,7 +71,12 @@ fn index_snapshot() {
             ..History::default()
         },
     );
-    let idx = review::index(&project, &all, &histories);
+    let idx = review::index(
+        &project,
+        &all,
+        &histories,
+        &rolesmith::pipeline::layout::review_link,
+    );
     let md = review::render_index_md("Acme Analytics", &idx).unwrap();
     insta::with_settings!({snapshot_path => "../../snapshots/review", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("index_md", md);
@@ -248,8 +253,25 @@ fn changes_and_added_in_come_from_the_history() {
 fn rendering_is_deterministic() {
     for p in projects() {
         let all = compiled(&p);
-        let a = review::build_files(catalogue(), &p, &all).unwrap();
-        let b = review::build_files(catalogue(), &p, &all).unwrap();
+        let render = || -> Vec<String> {
+            let settings = review::settings(&p);
+            let mut out = Vec::new();
+            for c in &all {
+                let d = doc(&p, c, &settings);
+                out.push(review::render(&d, review::Format::Markdown).unwrap());
+                out.push(review::render(&d, review::Format::Html).unwrap());
+            }
+            let idx = review::index(
+                &p,
+                &all,
+                &BTreeMap::new(),
+                &rolesmith::pipeline::layout::review_link,
+            );
+            out.push(review::render_index_md(&p.config.vendor.name, &idx).unwrap());
+            out.push(review::render_index_html(&p.config.vendor.name, &idx).unwrap());
+            out
+        };
+        let (a, b) = (render(), render());
         assert_eq!(a, b);
         // Two documents per module version, plus the two index pages.
         assert_eq!(a.len(), all.len() * 2 + 2);

@@ -29,8 +29,10 @@ pub fn project() -> &'static Project {
     P.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let project = rolesmith::manifest::load_project(&root.join("rolesmith.yaml")).unwrap();
-        let compiled = rolesmith::compile::compile_project(&project).unwrap();
-        let ledger = Ledger::load(&root.join("generated")).unwrap();
+        let compiled =
+            rolesmith::compile::compile_project_with(rolesmith::catalogue::catalogue(), &project)
+                .unwrap();
+        let ledger = rolesmith::pipeline::read_ledger(root).unwrap();
         Project {
             config: project.config,
             compiled,
