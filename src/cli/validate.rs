@@ -80,7 +80,10 @@ pub(super) fn eprint_problems(diags: &Diagnostics) {
 /// 2 when a file could not be read at all (the tool could not do its job),
 /// else 1: the same rule for `validate` and `build`.
 pub(super) fn exit_for(diags: &Diagnostics) -> Exit {
-    if diags.iter().any(|p| p.code == "manifest::unreadable") {
+    if diags
+        .iter()
+        .any(|p| p.kind == crate::manifest::ProblemKind::Unreadable)
+    {
         Exit::Failure
     } else {
         Exit::Problems

@@ -6,6 +6,7 @@
 //! The catalogue is reached through [`Lookup`] so these rules can be tested
 //! with a small fake and do not depend on the catalogue's borrowing types.
 
+use super::diag::ProblemKind;
 use super::module::is_wild;
 use super::walk::Ctx;
 use super::yaml::Span;
@@ -143,7 +144,7 @@ pub fn check_with(
                 };
                 cx.report(
                     span,
-                    "manifest::unknown_action",
+                    ProblemKind::UnknownAction,
                     msg,
                     "matches nothing",
                     Some(help),
@@ -189,7 +190,7 @@ pub fn check_with(
                 } else {
                     format!("did you mean {}?", list(&sugg, 3))
                 };
-                cx.report(span, "manifest::unknown_action", msg, label, Some(help));
+                cx.report(span, ProblemKind::UnknownAction, msg, label, Some(help));
             }
         }
     }
@@ -227,7 +228,7 @@ fn check_resources(
         if !scoped.is_empty() {
             cx.report(
                 *star,
-                "manifest::star_resource",
+                ProblemKind::StarResource,
                 format!(
                     "`*` would grant {} on every resource",
                     list(&scoped, 3)
@@ -260,7 +261,7 @@ fn check_resources(
         };
         cx.report(
             a.span,
-            "manifest::resource_mismatch",
+            ProblemKind::ResourceMismatch,
             format!(
                 "action `{}` fits none of the resources of feature `{feature}`",
                 a.name
@@ -294,7 +295,7 @@ fn check_resources(
         };
         cx.report(
             *span,
-            "manifest::resource_mismatch",
+            ProblemKind::ResourceMismatch,
             format!("resource `{r}` fits no action of feature `{feature}`"),
             "fits no action",
             Some(help),

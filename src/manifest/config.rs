@@ -1,5 +1,6 @@
 //! `rolesmith.yaml` -> [`Config`]: vendor identity and role settings.
 
+use super::diag::ProblemKind;
 use std::collections::BTreeMap;
 
 use super::diag::Problem;
@@ -96,7 +97,7 @@ fn vendor(cx: &mut Ctx<'_>, node: &Node, at: super::yaml::Span) -> Option<Vendor
                 Err(why) => {
                     cx.report(
                         n.span,
-                        "manifest::authoriser_role",
+                        ProblemKind::AuthoriserRole,
                         format!("`vendor.authoriser_role` `{s}` is not a valid IAM role name: {why}"),
                         "invalid role name",
                         Some("give the role's name as IAM shows it, optionally with its path: `path/RoleName`; names use letters, digits and `+=,.@_-`, at most 64 characters".to_owned()),
@@ -118,7 +119,7 @@ fn account_id(cx: &mut Ctx<'_>, n: &Node) -> Option<String> {
         Value::Str(s) => {
             cx.report(
                 n.span,
-                "manifest::account_id",
+                ProblemKind::AccountId,
                 format!("`vendor.account_id` `{s}` is not a 12-digit AWS account id"),
                 "expected 12 digits",
                 Some(
@@ -140,7 +141,7 @@ fn account_id(cx: &mut Ctx<'_>, n: &Node) -> Option<String> {
                 .to_owned();
             cx.report(
                 n.span,
-                "manifest::account_id",
+                ProblemKind::AccountId,
                 "`vendor.account_id` must be a quoted string, not a number".to_owned(),
                 "unquoted number",
                 Some(format!(
@@ -188,7 +189,7 @@ fn roles(
                     if let Some(c) = p.chars().find(|c| !rules::is_role_name_char(*c)) {
                         cx.report(
                             n.span,
-                            "manifest::name_prefix",
+                            ProblemKind::NamePrefix,
                             format!("`roles.name_prefix` `{p}` has `{c}`, which IAM role names do not allow"),
                             "invalid character",
                             Some("use only letters, digits and `+=,.@_-`".to_owned()),
@@ -197,7 +198,7 @@ fn roles(
                     } else if p.chars().count() >= rules::MAX_ROLE_NAME {
                         cx.report(
                             n.span,
-                            "manifest::name_prefix",
+                            ProblemKind::NamePrefix,
                             format!(
                                 "`roles.name_prefix` is {} characters long, leaving no room for module ids in a 64-character role name",
                                 p.chars().count()
@@ -223,7 +224,7 @@ fn roles(
             Some(v) => {
                 cx.report(
                     n.span,
-                    "manifest::max_session_duration",
+                    ProblemKind::MaxSessionDuration,
                     format!("`roles.max_session_duration` {v} is outside 3600..=43200 seconds"),
                     "out of range",
                     Some(
@@ -264,7 +265,7 @@ fn tags(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, String>> {
     if entries.len() > 48 {
         cx.report(
             node.span,
-            "manifest::tags",
+            ProblemKind::Tags,
             format!(
                 "`roles.tags` has {} tags; IAM allows 50 per role and rolesmith adds 2",
                 entries.len()
@@ -277,7 +278,7 @@ fn tags(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, String>> {
         if k.is_empty() || k.chars().count() > 128 {
             cx.report(
                 kn.span,
-                "manifest::tags",
+                ProblemKind::Tags,
                 format!("tag key `{k}` must be 1 to 128 characters long"),
                 "invalid tag key",
                 None,
@@ -285,7 +286,7 @@ fn tags(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, String>> {
         } else if let Some(c) = k.chars().find(|c| !rules::is_tag_char(*c)) {
             cx.report(
                 kn.span,
-                "manifest::tags",
+                ProblemKind::Tags,
                 format!("tag key `{k}` has `{c}`, which AWS tags do not allow"),
                 "invalid tag key",
                 Some("use letters, digits, spaces and `_.:/=+-@`".to_owned()),
@@ -293,7 +294,7 @@ fn tags(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, String>> {
         } else if k.to_ascii_lowercase().starts_with("aws:") {
             cx.report(
                 kn.span,
-                "manifest::tags",
+                ProblemKind::Tags,
                 format!("tag key `{k}` uses the reserved `aws:` prefix"),
                 "reserved prefix",
                 Some("choose a key that does not start with `aws:`".to_owned()),
@@ -301,7 +302,7 @@ fn tags(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, String>> {
         } else if RESERVED_TAGS.contains(&k) {
             cx.report(
                 kn.span,
-                "manifest::tags",
+                ProblemKind::Tags,
                 format!("tag key `{k}` is set by rolesmith on every role"),
                 "reserved by rolesmith",
                 Some(
@@ -324,7 +325,7 @@ fn tags(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, String>> {
         if v.chars().count() > 256 {
             cx.report(
                 vn.span,
-                "manifest::tags",
+                ProblemKind::Tags,
                 format!(
                     "value of tag `{k}` is {} characters long, AWS allows at most 256",
                     v.chars().count()
@@ -335,7 +336,7 @@ fn tags(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, String>> {
         } else if let Some(c) = v.chars().find(|c| !rules::is_tag_char(*c)) {
             cx.report(
                 vn.span,
-                "manifest::tags",
+                ProblemKind::Tags,
                 format!("value of tag `{k}` has `{c}`, which AWS tags do not allow"),
                 "invalid tag value",
                 Some("use letters, digits, spaces and `_.:/=+-@`".to_owned()),
@@ -360,7 +361,7 @@ fn review(cx: &mut Ctx<'_>, node: &Node, at: super::yaml::Span) -> Option<Review
         if !ok {
             cx.report(
                 n.span,
-                "manifest::template_url_base",
+                ProblemKind::TemplateUrlBase,
                 format!("`review.template_url_base` `{base}` is not an https URL of a folder"),
                 "expected https://host/path",
                 Some("give the https address under which `<module>/<version>/template.json` is published, e.g. `https://my-bucket.s3.amazonaws.com/roles`, without `?` or `#`".to_owned()),

@@ -63,7 +63,7 @@ impl SourceFile {
     pub fn problem(
         &self,
         span: Option<Span>,
-        code: &'static str,
+        kind: ProblemKind,
         message: impl Into<String>,
         label: impl Into<String>,
         help: Option<String>,
@@ -81,7 +81,7 @@ impl SourceFile {
             file: self.name.clone(),
             line,
             column,
-            code,
+            kind,
             message: message.into(),
             label: label.into(),
             help,
@@ -99,6 +99,151 @@ fn display_path(p: &Path) -> String {
         .join("/")
 }
 
+/// What kind of problem a [`Problem`] is: callers match on it (for example,
+/// an unreadable file makes `build` exit 2, not 1); its [`code`](ProblemKind::code)
+/// is the stable text shown in diagnostics and `--format json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// `manifest::account_id`.
+    AccountId,
+    /// `manifest::action_syntax`.
+    ActionSyntax,
+    /// `manifest::authoriser_role`.
+    AuthoriserRole,
+    /// `manifest::condition_empty`.
+    ConditionEmpty,
+    /// `manifest::condition_key`.
+    ConditionKey,
+    /// `manifest::condition_operator`.
+    ConditionOperator,
+    /// `manifest::condition_value`.
+    ConditionValue,
+    /// `manifest::duplicate_action`.
+    DuplicateAction,
+    /// `manifest::duplicate_feature`.
+    DuplicateFeature,
+    /// `manifest::duplicate_key`.
+    DuplicateKey,
+    /// `manifest::duplicate_resource`.
+    DuplicateResource,
+    /// `manifest::empty`.
+    Empty,
+    /// `manifest::encoding`.
+    Encoding,
+    /// `manifest::feature_id`.
+    FeatureId,
+    /// `manifest::max_length`.
+    MaxLength,
+    /// `manifest::max_session_duration`.
+    MaxSessionDuration,
+    /// `manifest::missing_key`.
+    MissingKey,
+    /// `manifest::module_file`.
+    ModuleFile,
+    /// `manifest::module_id`.
+    ModuleId,
+    /// `manifest::name_prefix`.
+    NamePrefix,
+    /// `manifest::no_actions`.
+    NoActions,
+    /// `manifest::no_features`.
+    NoFeatures,
+    /// `manifest::no_modules`.
+    NoModules,
+    /// `manifest::no_resources`.
+    NoResources,
+    /// `manifest::parameter_name`.
+    ParameterName,
+    /// `manifest::placeholder`.
+    Placeholder,
+    /// `manifest::resource_mismatch`.
+    ResourceMismatch,
+    /// `manifest::resource_syntax`.
+    ResourceSyntax,
+    /// `manifest::role_name_length`.
+    RoleNameLength,
+    /// `manifest::star_resource`.
+    StarResource,
+    /// `manifest::tags`.
+    Tags,
+    /// `manifest::template_url_base`.
+    TemplateUrlBase,
+    /// `manifest::unknown_action`.
+    UnknownAction,
+    /// `manifest::unknown_key`.
+    UnknownKey,
+    /// `manifest::unreadable`.
+    Unreadable,
+    /// `manifest::version`.
+    Version,
+    /// `manifest::wildcard_reason`.
+    WildcardReason,
+    /// `manifest::wrong_type`.
+    WrongType,
+    /// `manifest::yaml_syntax`.
+    YamlSyntax,
+}
+
+impl ProblemKind {
+    /// The stable code, `manifest::<kind>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ProblemKind::AccountId => "manifest::account_id",
+            ProblemKind::ActionSyntax => "manifest::action_syntax",
+            ProblemKind::AuthoriserRole => "manifest::authoriser_role",
+            ProblemKind::ConditionEmpty => "manifest::condition_empty",
+            ProblemKind::ConditionKey => "manifest::condition_key",
+            ProblemKind::ConditionOperator => "manifest::condition_operator",
+            ProblemKind::ConditionValue => "manifest::condition_value",
+            ProblemKind::DuplicateAction => "manifest::duplicate_action",
+            ProblemKind::DuplicateFeature => "manifest::duplicate_feature",
+            ProblemKind::DuplicateKey => "manifest::duplicate_key",
+            ProblemKind::DuplicateResource => "manifest::duplicate_resource",
+            ProblemKind::Empty => "manifest::empty",
+            ProblemKind::Encoding => "manifest::encoding",
+            ProblemKind::FeatureId => "manifest::feature_id",
+            ProblemKind::MaxLength => "manifest::max_length",
+            ProblemKind::MaxSessionDuration => "manifest::max_session_duration",
+            ProblemKind::MissingKey => "manifest::missing_key",
+            ProblemKind::ModuleFile => "manifest::module_file",
+            ProblemKind::ModuleId => "manifest::module_id",
+            ProblemKind::NamePrefix => "manifest::name_prefix",
+            ProblemKind::NoActions => "manifest::no_actions",
+            ProblemKind::NoFeatures => "manifest::no_features",
+            ProblemKind::NoModules => "manifest::no_modules",
+            ProblemKind::NoResources => "manifest::no_resources",
+            ProblemKind::ParameterName => "manifest::parameter_name",
+            ProblemKind::Placeholder => "manifest::placeholder",
+            ProblemKind::ResourceMismatch => "manifest::resource_mismatch",
+            ProblemKind::ResourceSyntax => "manifest::resource_syntax",
+            ProblemKind::RoleNameLength => "manifest::role_name_length",
+            ProblemKind::StarResource => "manifest::star_resource",
+            ProblemKind::Tags => "manifest::tags",
+            ProblemKind::TemplateUrlBase => "manifest::template_url_base",
+            ProblemKind::UnknownAction => "manifest::unknown_action",
+            ProblemKind::UnknownKey => "manifest::unknown_key",
+            ProblemKind::Unreadable => "manifest::unreadable",
+            ProblemKind::Version => "manifest::version",
+            ProblemKind::WildcardReason => "manifest::wildcard_reason",
+            ProblemKind::WrongType => "manifest::wrong_type",
+            ProblemKind::YamlSyntax => "manifest::yaml_syntax",
+        }
+    }
+}
+
+impl Serialize for ProblemKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// A problem in the config or a manifest, with its location.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -110,7 +255,8 @@ pub struct Problem {
     /// 1-based column, in characters (0 when unknown).
     pub column: usize,
     /// Stable identifier of the rule (`manifest::unknown_action`).
-    pub code: &'static str,
+    #[serde(rename = "code")]
+    pub kind: ProblemKind,
     /// What is wrong (one line, lowercase).
     pub message: String,
     /// Short text under the snippet.
@@ -138,7 +284,7 @@ impl std::error::Error for Problem {}
 
 impl Diagnostic for Problem {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        Some(Box::new(self.kind.code()))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         self.help

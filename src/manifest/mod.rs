@@ -16,7 +16,7 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
-pub use diag::{Diagnostics, Problem, SourceFile};
+pub use diag::{Diagnostics, Problem, ProblemKind, SourceFile};
 pub use model::*;
 pub use module::digest;
 
@@ -49,7 +49,7 @@ pub fn load_project(config_path: &Path) -> Result<Project, Diagnostics> {
                 if p.extension().is_some_and(|e| e == "yml") {
                     problems.push(SourceFile::new(&name, "").problem(
                         None,
-                        "manifest::module_file",
+                        ProblemKind::ModuleFile,
                         format!("`{}` is ignored: manifests must end in `.yaml`", name.display()),
                         "",
                         Some("rename it to `.yaml`".to_owned()),
@@ -63,7 +63,7 @@ pub fn load_project(config_path: &Path) -> Result<Project, Diagnostics> {
         }
         Err(e) => problems.push(SourceFile::new("modules", "").problem(
             None,
-            "manifest::no_modules",
+            ProblemKind::NoModules,
             format!("cannot read the `modules` folder beside the config: {e}"),
             "",
             Some("create `modules/` next to rolesmith.yaml with one `<module-id>.yaml` per module".to_owned()),
@@ -143,7 +143,7 @@ fn check_sources(
     if modules_src.is_empty() && problems.is_empty() {
         problems.push(SourceFile::new("modules", "").problem(
             None,
-            "manifest::no_modules",
+            ProblemKind::NoModules,
             "the `modules` folder has no `*.yaml` manifests".to_owned(),
             "",
             Some("add one manifest per module, e.g. `modules/contact-flows.yaml`".to_owned()),
@@ -188,7 +188,7 @@ fn read_source(path: &Path, name: &Path, problems: &mut Vec<Problem>) -> Option<
                         offset: at,
                         len: '\u{FFFD}'.len_utf8(),
                     }),
-                    "manifest::encoding",
+                    ProblemKind::Encoding,
                     format!(
                         "`{}` is not UTF-8 text: invalid byte 0x{:02x} at byte offset {at}",
                         name.display(),
@@ -207,7 +207,7 @@ fn read_source(path: &Path, name: &Path, problems: &mut Vec<Problem>) -> Option<
         Err(e) => {
             problems.push(SourceFile::new(name, "").problem(
                 None,
-                "manifest::unreadable",
+                ProblemKind::Unreadable,
                 format!("cannot read `{}`: {e}", name.display()),
                 "",
                 Some("check that the file exists and is readable".to_owned()),
@@ -224,7 +224,7 @@ fn parse_yaml(src: &SourceFile, problems: &mut Vec<Problem>) -> Option<yaml::Nod
         Err(e) => {
             problems.push(src.problem(
                 e.span,
-                "manifest::yaml_syntax",
+                ProblemKind::YamlSyntax,
                 e.message,
                 "here",
                 Some(e.help),

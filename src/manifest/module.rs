@@ -1,6 +1,7 @@
 //! `modules/<id>.yaml` -> [`Module`]: identity, parameters, features, and the
 //! action/resource/condition rules of the manifest contract.
 
+use super::diag::ProblemKind;
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
@@ -103,7 +104,7 @@ fn module_id(cx: &mut Ctx<'_>, n: &Node, stem: &str, prefix: Option<&str>) -> Op
     if !rules::is_module_id(id) {
         cx.report(
             n.span,
-            "manifest::module_id",
+            ProblemKind::ModuleId,
             format!("module id `{id}` is not valid"),
             "invalid module id",
             Some("use 1 to 40 lowercase letters, digits and `-`, starting with a letter (`^[a-z][a-z0-9-]{0,39}$`)".to_owned()),
@@ -113,7 +114,7 @@ fn module_id(cx: &mut Ctx<'_>, n: &Node, stem: &str, prefix: Option<&str>) -> Op
     if id != stem {
         cx.report(
             n.span,
-            "manifest::module_file",
+            ProblemKind::ModuleFile,
             format!("module id `{id}` does not match the file name `{stem}.yaml`"),
             "differs from the file name",
             Some(format!(
@@ -127,7 +128,7 @@ fn module_id(cx: &mut Ctx<'_>, n: &Node, stem: &str, prefix: Option<&str>) -> Op
         if len > rules::MAX_ROLE_NAME {
             cx.report(
                 n.span,
-                "manifest::role_name_length",
+                ProblemKind::RoleNameLength,
                 format!("role name `{p}{id}` is {len} characters long, IAM allows at most 64"),
                 "role name too long",
                 Some(format!(
@@ -147,7 +148,7 @@ fn version(cx: &mut Ctx<'_>, n: &Node) -> Option<semver::Version> {
         Value::Float(_) | Value::Int(_) => {
             cx.report(
                 n.span,
-                "manifest::version",
+                ProblemKind::Version,
                 "`version` must be MAJOR.MINOR.PATCH, like `1.2.0`".to_owned(),
                 "not MAJOR.MINOR.PATCH",
                 Some("write all three parts, e.g. `version: 1.0.0`".to_owned()),
@@ -164,7 +165,7 @@ fn version(cx: &mut Ctx<'_>, n: &Node) -> Option<semver::Version> {
         Ok(v) => {
             cx.report(
                 n.span,
-                "manifest::version",
+                ProblemKind::Version,
                 format!("version `{text}` has a pre-release or build part"),
                 "pre-release or build part",
                 Some(format!(
@@ -177,7 +178,7 @@ fn version(cx: &mut Ctx<'_>, n: &Node) -> Option<semver::Version> {
         Err(e) => {
             cx.report(
                 n.span,
-                "manifest::version",
+                ProblemKind::Version,
                 format!("version `{text}` is not MAJOR.MINOR.PATCH: {e}"),
                 "invalid version",
                 // `v1.2.0` is how git tags spell versions: say exactly what to change.
@@ -205,7 +206,7 @@ fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, Paramete
         if !rules::is_logical_id(name) {
             cx.report(
                 kn.span,
-                "manifest::parameter_name",
+                ProblemKind::ParameterName,
                 format!("parameter name `{name}` is not a valid CloudFormation logical id"),
                 "invalid parameter name",
                 Some("use only letters and digits, e.g. `InstanceId`".to_owned()),
@@ -213,7 +214,7 @@ fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, Paramete
         } else if rules::RESERVED_PARAMETERS.contains(&name) {
             cx.report(
                 kn.span,
-                "manifest::parameter_name",
+                ProblemKind::ParameterName,
                 format!(
                     "parameter name `{name}` is reserved: rolesmith declares it in every template"
                 ),
@@ -249,7 +250,7 @@ fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, Paramete
                 }
                 Some(v) => cx.report(
                     n.span,
-                    "manifest::max_length",
+                    ProblemKind::MaxLength,
                     format!("`{what}.max_length` {v} is outside 1..=4096"),
                     "out of range",
                     Some(
@@ -265,7 +266,7 @@ fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, Paramete
         {
             cx.report(
                 n.span,
-                "manifest::max_length",
+                ProblemKind::MaxLength,
                 format!(
                     "default of `{name}` is {} characters long, more than its max_length {max_length}",
                     d.chars().count()
@@ -294,7 +295,7 @@ fn features(cx: &mut Ctx<'_>, node: &Node, at: Span, params: &[String]) -> Optio
     if items.is_empty() {
         cx.report(
             node.span,
-            "manifest::no_features",
+            ProblemKind::NoFeatures,
             "a module needs at least one feature".to_owned(),
             "empty",
             Some("add a feature: `- {id: ..., description: ..., actions: [...]}`".to_owned()),
@@ -339,7 +340,7 @@ fn feature(
         if !rules::is_feature_id(id) {
             cx.report(
                 n.span,
-                "manifest::feature_id",
+                ProblemKind::FeatureId,
                 format!("feature id `{id}` is not valid"),
                 "invalid feature id",
                 Some("use lowercase letters, digits and `-`, starting with a letter (`^[a-z][a-z0-9-]*$`)".to_owned()),
@@ -350,7 +351,7 @@ fn feature(
             let line = cx.src.line_of(*first);
             cx.report(
                 n.span,
-                "manifest::duplicate_feature",
+                ProblemKind::DuplicateFeature,
                 format!("feature id `{id}` is used twice in this module"),
                 "duplicate feature id",
                 Some(format!("rename one of them; the first is on line {line}")),
@@ -388,7 +389,7 @@ fn feature(
         match (wild.first(), reason_node) {
             (Some((a, span)), None) => cx.report(
                 *span,
-                "manifest::wildcard_reason",
+                ProblemKind::WildcardReason,
                 format!("wildcard action `{a}` needs a `wildcard_reason`"),
                 "wildcard action",
                 Some(format!(
@@ -397,7 +398,7 @@ fn feature(
             ),
             (None, Some(r)) => cx.report(
                 r.span,
-                "manifest::wildcard_reason",
+                ProblemKind::WildcardReason,
                 format!("feature `{name}` has a `wildcard_reason` but no wildcard action"),
                 "not needed",
                 Some("remove `wildcard_reason`; it is only for actions with `*` or `?`".to_owned()),
@@ -437,7 +438,7 @@ fn action_list(cx: &mut Ctx<'_>, node: &Node, feature: &str) -> Option<Vec<(Stri
     if items.is_empty() {
         cx.report(
             node.span,
-            "manifest::no_actions",
+            ProblemKind::NoActions,
             format!("feature `{feature}` has no actions"),
             "empty",
             Some("list at least one `service:Action`".to_owned()),
@@ -465,7 +466,7 @@ fn action_list(cx: &mut Ctx<'_>, node: &Node, feature: &str) -> Option<Vec<(Stri
         if !ok {
             cx.report(
                 item.span,
-                "manifest::action_syntax",
+                ProblemKind::ActionSyntax,
                 format!("`{a}` is not an action name"),
                 "expected `service:Action`",
                 Some(
@@ -480,7 +481,7 @@ fn action_list(cx: &mut Ctx<'_>, node: &Node, feature: &str) -> Option<Vec<(Stri
             let line = cx.src.line_of(*first);
             cx.report(
                 item.span,
-                "manifest::duplicate_action",
+                ProblemKind::DuplicateAction,
                 format!("action `{a}` is listed twice in feature `{feature}`"),
                 "duplicate",
                 Some(format!("remove this one; the first is on line {line}")),
@@ -524,7 +525,7 @@ fn check_placeholders(cx: &mut Ctx<'_>, node: &Node, s: &str, params: &[String])
         let span = inner_span(cx.src, node, s, e.range);
         cx.report(
             span,
-            "manifest::placeholder",
+            ProblemKind::Placeholder,
             e.message,
             "here",
             Some(e.help),
@@ -544,7 +545,7 @@ fn resources(
     if items.is_empty() {
         cx.report(
             node.span,
-            "manifest::no_resources",
+            ProblemKind::NoResources,
             format!("feature `{feature}` has an empty `resources` list"),
             "empty",
             Some(
@@ -562,7 +563,7 @@ fn resources(
         if r.trim().is_empty() {
             cx.report(
                 item.span,
-                "manifest::empty",
+                ProblemKind::Empty,
                 "a resource must not be empty".to_owned(),
                 "empty",
                 Some("write an ARN or `*`".to_owned()),
@@ -572,7 +573,7 @@ fn resources(
         if r != "*" && !r.starts_with("arn:") {
             cx.report(
                 item.span,
-                "manifest::resource_syntax",
+                ProblemKind::ResourceSyntax,
                 format!("resource `{r}` is not an ARN"),
                 "expected an ARN",
                 Some("write `arn:${AWS::Partition}:service:${AWS::Region}:${AWS::AccountId}:...` or `*`".to_owned()),
@@ -586,7 +587,7 @@ fn resources(
             let line = cx.src.line_of(*first);
             cx.report(
                 item.span,
-                "manifest::duplicate_resource",
+                ProblemKind::DuplicateResource,
                 format!("resource `{r}` is listed twice in feature `{feature}`"),
                 "duplicate",
                 Some(format!("remove this one; the first is on line {line}")),
@@ -615,7 +616,7 @@ fn conditions(
             };
             cx.report(
                 on.span,
-                "manifest::condition_operator",
+                ProblemKind::ConditionOperator,
                 msg,
                 "unknown operator",
                 Some(help),
@@ -632,7 +633,7 @@ fn conditions(
         if empty {
             cx.report(
                 on.span,
-                "manifest::condition_empty",
+                ProblemKind::ConditionEmpty,
                 format!("condition `{op}` has no keys"),
                 "empty",
                 Some("add `condition-key: value` under it, or remove it".to_owned()),
@@ -644,7 +645,7 @@ fn conditions(
                 _ => {
                     cx.report(
                         kn.span,
-                        "manifest::condition_key",
+                        ProblemKind::ConditionKey,
                         format!("condition key `{key}` has no service prefix"),
                         "expected `prefix:key`",
                         Some("write condition keys with their prefix, e.g. `aws:ResourceTag/managed-by`".to_owned()),
@@ -659,7 +660,7 @@ fn conditions(
             if values.is_empty() {
                 cx.report(
                     vn.span,
-                    "manifest::condition_value",
+                    ProblemKind::ConditionValue,
                     format!("condition `{op}` `{key}` has no values"),
                     "empty list",
                     Some("give at least one value".to_owned()),
@@ -687,7 +688,7 @@ fn conditions(
                 if (base == "Bool" || base == "Null") && s != "true" && s != "false" {
                     cx.report(
                         v.span,
-                        "manifest::condition_value",
+                        ProblemKind::ConditionValue,
                         format!("`{op}` takes `true` or `false`, not `{s}`"),
                         "expected true or false",
                         None,

@@ -3,6 +3,7 @@
 //! and typed scalars. Each helper reports and returns `None` on a problem so
 //! callers go on checking the rest.
 
+use super::diag::ProblemKind;
 use std::collections::BTreeMap;
 
 use super::diag::{Problem, SourceFile};
@@ -45,7 +46,7 @@ impl<'n> Fields<'n> {
             };
             cx.report(
                 self.at,
-                "manifest::missing_key",
+                ProblemKind::MissingKey,
                 format!("missing required key `{key}` {where_}"),
                 "needs this key",
                 Some(format!("add `{key}: {example}`")),
@@ -74,12 +75,12 @@ impl Ctx<'_> {
     pub fn report(
         &mut self,
         span: Span,
-        code: &'static str,
+        kind: ProblemKind,
         message: impl Into<String>,
         label: impl Into<String>,
         help: Option<String>,
     ) {
-        let p = self.src.problem(Some(span), code, message, label, help);
+        let p = self.src.problem(Some(span), kind, message, label, help);
         self.problems.push(p);
     }
 
@@ -92,7 +93,7 @@ impl Ctx<'_> {
         };
         self.report(
             node.span,
-            "manifest::wrong_type",
+            ProblemKind::WrongType,
             format!("{subject} must be {expected}, found {}", node.value.kind()),
             format!("expected {expected}"),
             help,
@@ -129,7 +130,7 @@ impl Ctx<'_> {
             let Value::Str(name) = &k.value else {
                 self.report(
                     k.span,
-                    "manifest::wrong_type",
+                    ProblemKind::WrongType,
                     format!("keys of `{what}` must be strings, found {}", k.value.kind()),
                     "not a string",
                     Some(format!("allowed keys: {}", allowed.join(", "))),
@@ -148,7 +149,7 @@ impl Ctx<'_> {
                 };
                 self.report(
                     k.span,
-                    "manifest::unknown_key",
+                    ProblemKind::UnknownKey,
                     format!("unknown key `{name}`{where_}"),
                     "unknown key",
                     Some(help),
@@ -159,7 +160,7 @@ impl Ctx<'_> {
                 let line = self.src.line_of(first.span);
                 self.report(
                     k.span,
-                    "manifest::duplicate_key",
+                    ProblemKind::DuplicateKey,
                     format!("duplicate key `{name}`{where_}"),
                     "second occurrence",
                     Some(format!("remove one of them; the first is on line {line}")),
@@ -196,7 +197,7 @@ impl Ctx<'_> {
             let Value::Str(name) = &k.value else {
                 self.report(
                     k.span,
-                    "manifest::wrong_type",
+                    ProblemKind::WrongType,
                     format!("keys of `{what}` must be strings, found {}", k.value.kind()),
                     "not a string",
                     Some("quote the key".to_owned()),
@@ -207,7 +208,7 @@ impl Ctx<'_> {
                 let line = self.src.line_of(first.span);
                 self.report(
                     k.span,
-                    "manifest::duplicate_key",
+                    ProblemKind::DuplicateKey,
                     format!("duplicate key `{name}` in `{what}`"),
                     "second occurrence",
                     Some(format!("remove one of them; the first is on line {line}")),
@@ -242,7 +243,7 @@ impl Ctx<'_> {
         if matches!(node.value, Value::Null) {
             self.report(
                 node.span,
-                "manifest::empty",
+                ProblemKind::Empty,
                 format!("`{what}` must not be empty"),
                 "empty",
                 Some(format!("write what `{what}` is for, in a sentence")),
@@ -253,7 +254,7 @@ impl Ctx<'_> {
         if s.trim().is_empty() {
             self.report(
                 node.span,
-                "manifest::empty",
+                ProblemKind::Empty,
                 format!("`{what}` must not be empty"),
                 "empty",
                 Some(format!("write what `{what}` is for, in a sentence")),

@@ -90,7 +90,10 @@ impl PipelineError {
     /// unreadable files and defects are failures (2).
     pub fn exit_class(&self) -> Class {
         match self {
-            PipelineError::Manifest(d) if d.iter().any(|p| p.code == "manifest::unreadable") => {
+            PipelineError::Manifest(d)
+                if d.iter()
+                    .any(|p| p.kind == crate::manifest::ProblemKind::Unreadable) =>
+            {
                 Class::Failure
             }
             PipelineError::Manifest(_) | PipelineError::Compile(_) => Class::Problems,

@@ -45,7 +45,7 @@ fn outcome<T: std::fmt::Debug>(r: Result<T, Diagnostics>, valid: impl Fn(&T) -> 
                     format!(
                         "{} [{}] help: {}",
                         p.one_line(),
-                        p.code,
+                        p.kind,
                         p.help.as_deref().unwrap_or("-")
                     )
                 })
