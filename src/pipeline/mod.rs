@@ -415,29 +415,15 @@ pub fn stale<'f>(root: &Path, files: &'f Files) -> Vec<StaleFile<'f>> {
         .collect()
 }
 
-/// Writes `files` under `root`, all or none; returns how many changed. A
-/// failed write also removes the folders it created, so `generated/` is
-/// left as it was (not even empty folders).
+/// Writes `files` under `root`, all or none (see [`crate::fsutil`]);
+/// returns how many changed. A failed write leaves `generated/` exactly as
+/// it was, folders included.
 pub fn write(root: &Path, files: &Files) -> Result<usize, PipelineError> {
     let absolute: Files = files
         .iter()
         .map(|(p, b)| (root.join(p), b.clone()))
         .collect();
-    let mut new_dirs: Vec<PathBuf> = absolute
-        .iter()
-        .flat_map(|(p, _)| p.ancestors().skip(1))
-        .filter(|d| d.starts_with(root) && *d != root && !d.exists())
-        .map(Path::to_path_buf)
-        .collect();
-    new_dirs.sort();
-    new_dirs.dedup();
-    crate::fsutil::write_all_atomic(&absolute).map_err(|e| {
-        // Deepest first; `remove_dir` leaves any folder that is not empty.
-        for d in new_dirs.iter().rev() {
-            let _ = std::fs::remove_dir(d);
-        }
-        PipelineError::from(e)
-    })
+    Ok(crate::fsutil::write_all_atomic(&absolute)?)
 }
 
 /// Folders under `generated/` that no manifest explains: a module folder
