@@ -35,8 +35,20 @@ pub fn check(
     }
     let mut module = module?;
     module.source = src.name.clone();
-    module.digest = digest(src.text.as_bytes());
+    module.digest = digest(normalised(&src.text).as_bytes());
     Some(module)
+}
+
+/// Manifest text as its digest sees it: without a byte-order mark, with
+/// `\n` line ends, so a checkout's line-ending settings (`core.autocrlf`)
+/// or an editor's BOM never change a release.
+pub fn normalised(text: &str) -> std::borrow::Cow<'_, str> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 /// `sha256:<hex>` of some bytes.

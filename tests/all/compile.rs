@@ -347,3 +347,30 @@ fn invalid_manifest_is_exit_1_and_missing_config_exit_2() {
     let (code, _, _) = rolesmith(&root.join("nowhere"), &["build"]);
     assert_eq!(code, 2);
 }
+
+/// Issue 15: a Windows checkout (`core.autocrlf`) or an editor's byte-order
+/// mark must not change a manifest's digest, so neither changes a release:
+/// the template is byte-identical.
+#[test]
+fn crlf_and_bom_manifests_build_the_same_bytes() {
+    let config = std::fs::read_to_string(repo().join("rolesmith.yaml")).unwrap();
+    let text = std::fs::read_to_string(repo().join("modules/contact-flows.yaml")).unwrap();
+    assert!(!text.contains('\r'));
+    let build = |manifest: String| {
+        let p = manifest::load_project_str(
+            Path::new("."),
+            &config,
+            &[(PathBuf::from("modules/contact-flows.yaml"), manifest)],
+        )
+        .unwrap_or_else(|d| panic!("{:?}", d.problems));
+        let m = &p.modules[0];
+        let c =
+            compile::compile_module_with(rolesmith::catalogue::catalogue(), &p.config, m).unwrap();
+        (m.digest.clone(), c.template_bytes())
+    };
+    let lf = build(text.clone());
+    let crlf = build(text.replace('\n', "\r\n"));
+    let bom = build(format!("\u{feff}{}", text.replace('\n', "\r\n")));
+    assert_eq!(lf, crlf);
+    assert_eq!(lf, bom);
+}
