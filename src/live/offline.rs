@@ -39,12 +39,23 @@ pub enum OfflineError {
         /// What is wrong.
         message: String,
     },
+    /// Valid JSON, but not what `get-account-authorization-details` prints
+    /// (for example `{}`, `[]` or the output of `aws iam get-role`).
+    #[error("`{}` is not an authorization-details dump: {found}", path.display())]
+    #[diagnostic(help(
+        "give the JSON printed by `aws iam get-account-authorization-details --output json` (it has a `RoleDetailList`)"
+    ))]
+    NotAuthDetails {
+        /// The file.
+        path: PathBuf,
+        /// What the file holds instead.
+        found: String,
+    },
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct AuthDetails {
-    #[serde(default)]
     role_detail_list: Vec<RoleDetail>,
     #[serde(default)]
     policies: Vec<ManagedPolicyDetail>,
@@ -131,6 +142,44 @@ pub struct AuthDetailsReader {
     policies: BTreeMap<String, ManagedPolicyDetail>,
 }
 
+/// What valid JSON that is not a dump holds instead (`None`: it has a
+/// `RoleDetailList`, so the located serde error says more).
+fn not_auth_details(path: &Path, value: &Value) -> Option<OfflineError> {
+    let found = match value {
+        Value::Object(o) if o.contains_key("RoleDetailList") => return None,
+        Value::Object(o) if o.is_empty() => "an empty object".to_string(),
+        Value::Object(o) => format!(
+            "an object with {} and no `RoleDetailList`",
+            o.keys()
+                .take(5)
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Value::Array(_) => "an array".to_string(),
+        _ => "a single value".to_string(),
+    };
+    Some(OfflineError::NotAuthDetails {
+        path: path.to_path_buf(),
+        found,
+    })
+}
+
+/// A JSON syntax or shape error, located, without serde's own "at line" suffix.
+fn malformed(path: &Path, e: &serde_json::Error) -> OfflineError {
+    OfflineError::Malformed {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
 impl AuthDetailsReader {
     /// Loads and parses the file at `path`.
     pub fn load(path: &Path) -> Result<Self, OfflineError> {
@@ -143,18 +192,13 @@ impl AuthDetailsReader {
 
     /// Parses authorization-details JSON (`path` is used in messages only).
     pub fn parse(text: &str, path: &Path) -> Result<Self, OfflineError> {
-        let details: AuthDetails =
-            serde_json::from_str(text).map_err(|e| OfflineError::Malformed {
-                path: path.to_path_buf(),
-                line: e.line(),
-                column: e.column(),
-                message: e
-                    .to_string()
-                    .split(" at line ")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string(),
-            })?;
+        let details: AuthDetails = serde_json::from_str(text).map_err(|e| {
+            // Valid JSON of another shape gets a plain word on what it is.
+            match serde_json::from_str::<Value>(text) {
+                Ok(value) => not_auth_details(path, &value).unwrap_or_else(|| malformed(path, &e)),
+                Err(_) => malformed(path, &e),
+            }
+        })?;
         Ok(AuthDetailsReader {
             // Role names are unique ignoring case; ARNs keep their case.
             roles: details

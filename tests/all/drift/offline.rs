@@ -102,4 +102,35 @@ fn cli_exit_codes_from_file() {
     ]);
     assert_eq!(code, Some(2));
     assert!(err.contains("Cargo.toml:1:2: expected value"), "{err}");
+
+    // Issue 15: valid JSON that is not a dump is refused (exit 2), never
+    // taken for an account without the role.
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, says) in [
+        ("empty.json", "{}", "an empty object"),
+        ("array.json", "[]", "an array"),
+        (
+            "get-role.json",
+            r#"{"Role": {"RoleName": "CXPortal-contact-flows", "Arn": "arn:aws:iam::222233334444:role/CXPortal-contact-flows"}}"#,
+            "an object with `Role`",
+        ),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let (code, out, err) = cli(&[
+            "--module",
+            "contact-flows",
+            "--role-arn",
+            ARN,
+            "--from-file",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, Some(2), "{name}: {out}{err}");
+        assert!(out.is_empty(), "{name}: {out}");
+        assert!(
+            err.contains("is not an authorization-details dump"),
+            "{name}: {err}"
+        );
+        assert!(err.contains(says), "{name}: {err}");
+    }
 }
