@@ -254,11 +254,11 @@ fn run_batch(path: &Path) -> Exit {
     let mut any_error = false;
     // One reused buffer: no allocation per line.
     let mut reader = reader;
-    let mut line = String::new();
+    let mut bytes = Vec::new();
     let mut n = 0usize;
     loop {
-        line.clear();
-        match reader.read_line(&mut line) {
+        bytes.clear();
+        match reader.read_until(b'\n', &mut bytes) {
             Ok(0) => break,
             Ok(_) => n += 1,
             Err(e) => {
@@ -271,10 +271,26 @@ fn run_batch(path: &Path) -> Exit {
                 return Exit::Failure;
             }
         }
+        // A line that is not UTF-8 is answered like any other bad line, and
+        // the batch goes on.
+        let line = match std::str::from_utf8(&bytes) {
+            Ok(l) => l,
+            Err(e) => {
+                any_error = true;
+                let err = json!({"error": format!(
+                    "line {n}: not UTF-8 text (invalid byte at column {}); write requests as UTF-8 JSON",
+                    e.valid_up_to() + 1
+                )});
+                if writeln!(out, "{err}").is_err() {
+                    return Exit::Ok;
+                }
+                continue;
+            }
+        };
         if line.trim().is_empty() {
             continue;
         }
-        let written = match batch_line(&line, &mut cache) {
+        let written = match batch_line(line, &mut cache) {
             Ok(ev) => write_result(&mut out, &ev),
             Err(msg) => {
                 any_error = true;

@@ -104,3 +104,36 @@ fn single_missing_action() {
 fn batch_goes_on_after_bad_lines() {
     snap!("simulate_batch", simulate(&["--batch", "batch.jsonl"]));
 }
+
+/// Issue 15: a line that is not UTF-8 gets an error line of its own and the
+/// batch answers every line after it.
+#[test]
+fn batch_answers_lines_after_invalid_utf8() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/policy/simulate/batch.jsonl"
+    ))
+    .unwrap();
+    let first = good.lines().next().unwrap();
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(first.as_bytes());
+    bytes.extend_from_slice(b"\n{\"action\": \"s3:Get\xff\"}\n");
+    bytes.extend_from_slice(first.as_bytes());
+    bytes.push(b'\n');
+    let path = dir.path().join("batch.jsonl");
+    std::fs::write(&path, &bytes).unwrap();
+    let out = simulate(&["--batch", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert_eq!(lines[0], lines[2]);
+    assert!(lines[0].contains("\"decision\""), "{stdout}");
+    assert_eq!(
+        lines[1],
+        r#"{"error":"line 2: not UTF-8 text (invalid byte at column 19); write requests as UTF-8 JSON"}"#
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
