@@ -173,6 +173,20 @@ fn finish<T>(problems: Vec<Problem>, value: Option<T>) -> Result<T, Diagnostics>
 
 /// Reads a file as UTF-8; a problem (without location) otherwise.
 fn read_source(path: &Path, name: &Path, problems: &mut Vec<Problem>) -> Option<SourceFile> {
+    // Opening a FIFO would wait for a writer forever; a device never ends.
+    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        problems.push(SourceFile::new(name, "").problem(
+            None,
+            ProblemKind::Unreadable,
+            format!(
+                "`{}` is not a regular file (a folder, FIFO, socket or device)",
+                name.display()
+            ),
+            "",
+            Some("manifests and the config must be plain files; move it out of the way".to_owned()),
+        ));
+        return None;
+    }
     match std::fs::read(path) {
         Ok(bytes) => {
             match String::from_utf8(bytes) {

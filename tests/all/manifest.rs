@@ -282,3 +282,53 @@ fn catalogue_fixtures() {
         });
     });
 }
+
+/// Issue 15: a FIFO in `modules/` is refused at once (exit 2, named), never
+/// opened: opening it would wait for a writer forever.
+#[test]
+fn a_fifo_in_modules_is_refused_not_waited_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(repo.join("rolesmith.yaml"), root.join("rolesmith.yaml")).unwrap();
+    std::fs::create_dir(root.join("modules")).unwrap();
+    std::fs::copy(
+        repo.join("modules/contact-flows.yaml"),
+        root.join("modules/contact-flows.yaml"),
+    )
+    .unwrap();
+    let fifo = root.join("modules/pipe.yaml");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rolesmith"))
+        .args(["validate", "--config"])
+        .arg(root.join("rolesmith.yaml"))
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Give it ten seconds; a blocked open would never return.
+    let mut status = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("validate blocked on a FIFO");
+    };
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("modules/pipe.yaml` is not a regular file"),
+        "{err}"
+    );
+}
