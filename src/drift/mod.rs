@@ -132,6 +132,8 @@ pub enum Kind {
     VersionBehind,
     /// The role allows more than the manifest asks for.
     ExcessPermission,
+    /// The deployed-version tag (or stack output) names no version of the module.
+    UnknownVersion,
 }
 
 impl Kind {
@@ -161,6 +163,7 @@ impl Kind {
             Kind::ConditionalPermission => "conditional_permission",
             Kind::VersionBehind => "version_behind",
             Kind::ExcessPermission => "excess_permission",
+            Kind::UnknownVersion => "unknown_version",
         }
     }
 }
@@ -302,16 +305,37 @@ pub fn check(
     {
         Some(found) => found,
         None => {
-            c.notes.push(match &report.deployed_version {
-                Some(v) => format!(
-                    "version `{v}` of `{}` is not a released version; the role was checked against the latest version {}",
-                    subject.module, latest.version
-                ),
-                None => format!(
+            match &report.deployed_version {
+                Some(v) => {
+                    let source = if snap.tags.contains_key("rolesmith:version") {
+                        "the role's `rolesmith:version` tag"
+                    } else {
+                        "the stack's `ModuleVersion` output"
+                    };
+                    let known: Vec<String> =
+                        versions.releases.iter().map(|r| r.version.to_string()).collect();
+                    c.findings.push(Finding::new(
+                        Kind::UnknownVersion,
+                        format!(
+                            "{source} says version `{v}`, which is no version of `{}` (released: {}; latest: {}); the role was checked against the latest version {}",
+                            subject.module,
+                            if known.is_empty() { "none".to_string() } else { known.join(", ") },
+                            latest.version,
+                            latest.version
+                        ),
+                        format!(
+                            "update the stack of `{}` to version {} (its template tags the role), or set the tag to the version the stack deployed: `aws iam tag-role --role-name {} --tags Key=rolesmith:version,Value=VERSION`",
+                            subject.module, latest.version, snap.name
+                        ),
+                    ));
+                    // What the tag claims is not a version: the report does not repeat it.
+                    report.deployed_version = None;
+                }
+                None => c.notes.push(format!(
                     "the role has no `rolesmith:version` tag and no stack `ModuleVersion` output; it was checked against the latest version {}",
                     latest.version
-                ),
-            });
+                )),
+            }
             (latest.grants.clone(), feature_ids(&latest.grants))
         }
     };

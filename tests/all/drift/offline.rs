@@ -134,3 +134,54 @@ fn cli_exit_codes_from_file() {
         assert!(err.contains(says), "{name}: {err}");
     }
 }
+
+/// Issue 15: a `rolesmith:version` tag that names no version of the module
+/// is an `unknown_version` error, not "ok, deployed x".
+#[test]
+fn unknown_version_tags_are_findings() {
+    let text = std::fs::read_to_string("tests/fixtures/drift/offline/as-deployed.json").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    for tag in ["x", "", "9.9.9", "1.0.0-rc1"] {
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let tags = v["RoleDetailList"][0]["Tags"].as_array_mut().unwrap();
+        let t = tags
+            .iter_mut()
+            .find(|t| t["Key"] == "rolesmith:version")
+            .unwrap();
+        t["Value"] = serde_json::Value::from(tag);
+        let path = dir.path().join("dump.json");
+        std::fs::write(&path, v.to_string()).unwrap();
+        let (code, out, err) = cli(&[
+            "--module",
+            "contact-flows",
+            "--role-arn",
+            ARN,
+            "--from-file",
+            path.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(code, Some(1), "tag `{tag}`: {out}{err}");
+        let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(r["status"], "drift", "tag `{tag}`");
+        assert_eq!(
+            r["deployed_version"],
+            serde_json::Value::Null,
+            "tag `{tag}`"
+        );
+        let f = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["kind"] == "unknown_version")
+            .unwrap_or_else(|| panic!("tag `{tag}`: {out}"));
+        assert_eq!(f["severity"], "error");
+        assert!(
+            f["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("says version `{tag}`")),
+            "{f}"
+        );
+    }
+}
