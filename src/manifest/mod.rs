@@ -174,14 +174,11 @@ fn finish<T>(problems: Vec<Problem>, value: Option<T>) -> Result<T, Diagnostics>
 /// Reads a file as UTF-8; a problem (without location) otherwise.
 fn read_source(path: &Path, name: &Path, problems: &mut Vec<Problem>) -> Option<SourceFile> {
     // Opening a FIFO would wait for a writer forever; a device never ends.
-    if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+    if let Some(what) = std::fs::metadata(path).ok().and_then(|m| not_a_file(&m)) {
         problems.push(SourceFile::new(name, "").problem(
             None,
             ProblemKind::Unreadable,
-            format!(
-                "`{}` is not a regular file (a folder, FIFO, socket or device)",
-                name.display()
-            ),
+            format!("`{}` is {what}, not a file", name.display()),
             "",
             Some("manifests and the config must be plain files; move it out of the way".to_owned()),
         ));
@@ -228,6 +225,25 @@ fn read_source(path: &Path, name: &Path, problems: &mut Vec<Problem>) -> Option<
             ));
             None
         }
+    }
+}
+
+/// What a path that is not a regular file is (`None` for a regular file).
+fn not_a_file(m: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = m.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_dir() {
+        Some("a folder")
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_block_device() || t.is_char_device() {
+        Some("a device")
+    } else {
+        Some("not a regular file")
     }
 }
 

@@ -328,7 +328,7 @@ fn a_fifo_in_modules_is_refused_not_waited_on() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(status.code(), Some(2), "{err}");
     assert!(
-        err.contains("modules/pipe.yaml` is not a regular file"),
+        err.contains("modules/pipe.yaml` is a FIFO (named pipe), not a file"),
         "{err}"
     );
 }
