@@ -9,4 +9,5 @@ mod compile;
 mod drift;
 mod live;
 mod review;
+mod util;
 mod version;

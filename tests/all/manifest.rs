@@ -10,6 +10,8 @@ use miette::{GraphicalReportHandler, GraphicalTheme};
 use proptest::prelude::*;
 use rolesmith::manifest::{self, Diagnostics};
 
+use crate::util;
+
 /// Plain-text, fixed-width rendering so snapshots do not depend on the terminal.
 fn render(d: &Diagnostics) -> String {
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::none()).with_width(100);
@@ -22,7 +24,7 @@ fn render(d: &Diagnostics) -> String {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifest")
+    util::fixtures("manifest")
 }
 
 macro_rules! snap {
@@ -145,9 +147,8 @@ fn digest_is_sha256_of_bytes() {
 }
 
 fn cli(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rolesmith"));
+    let mut c = util::rolesmith();
     c.current_dir(fixtures().join("projects"));
-    c.env("NO_COLOR", "1");
     c.args(["--color", "never"]).args(args);
     c
 }
