@@ -12,7 +12,6 @@ use super::pattern::{Pattern, resource_matches};
 
 /// The operator family without qualifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[allow(missing_docs)]
 pub enum Base {
     StringEquals,
     StringNotEquals,
@@ -511,7 +510,6 @@ impl<'a> Context<'a> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

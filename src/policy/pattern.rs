@@ -567,7 +567,6 @@ pub fn resource_overlaps_opaque(a: &Pattern, b: &Pattern) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn p(s: &str) -> Pattern {

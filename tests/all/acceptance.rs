@@ -19,7 +19,6 @@
 //! Bad inputs (`bad_inputs`): each broken project under
 //! `tests/fixtures/acceptance/bad/<case>/` must give a located, actionable
 //! error (snapshotted), exit 1 or 2, and leave `generated/` byte for byte as it was.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

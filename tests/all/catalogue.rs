@@ -1,6 +1,5 @@
 //! The IAM action catalogue: lookups, wildcards, suggestions, resource types,
 //! ARN fitting, and the `rolesmith actions` command.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
 

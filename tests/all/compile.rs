@@ -1,7 +1,6 @@
 //! Compiler and `rolesmith build`: snapshots of every shipped template,
 //! determinism, `generated/` freshness, grants of the shipped modules against
 //! the real catalogue, and the CLI's exit codes and all-or-nothing writes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
 

@@ -1,6 +1,5 @@
 //! Manifest and config validation: one fixture per rule, rendered diagnostics
 //! snapshotted; the `validate` command's exit codes; no input panics.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

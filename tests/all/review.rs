@@ -3,7 +3,6 @@
 //! feature) and nothing else, self-contained HTML (no external references)
 //! that renders in headless Chromium with every action visible, the index,
 //! the quick-create link, and the `review` command's exit codes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};

@@ -3,7 +3,6 @@
 //! `v2.yaml` is built; exit code, stdout and stderr are snapshotted), a
 //! three-release history for `diff`, the changelog and the capability
 //! matrix, and the library API the review documents use.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 

@@ -3,7 +3,6 @@
 //! them; the same kinds without moto or the `aws` feature, from role
 //! snapshots under `tests/fixtures/drift/roles/` (`roles`); offline cases
 //! from authorization-details files; the fleet through the CLI.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[cfg(feature = "aws")]
 mod fleet;
