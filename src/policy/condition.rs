@@ -492,6 +492,7 @@ impl<'a> Context<'a> {
     }
 
     /// Values of a key (lower-cased name).
+    #[expect(clippy::indexing_slicing, reason = "index from binary_search")]
     pub fn get(&self, key_lower: &str) -> Option<&'a [String]> {
         self.entries
             .binary_search_by(|(k, _)| k.as_ref().cmp(key_lower))
