@@ -53,5 +53,6 @@ pub(crate) fn runtime(worker_threads: usize) -> Result<tokio::runtime::Runtime, 
                 ReadErrorKind::Other,
                 format!("cannot start the async runtime: {e}"),
             )
+            .caused_by(e)
         })
 }

@@ -74,7 +74,7 @@ fn transient<E: ProvideErrorMetadata>(err: &CallError<E>) -> Option<Transient> {
 }
 
 /// Turns the final failure of `op` on `what` into a classified, actionable error.
-pub(super) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
+pub(super) fn classify<E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static>(
     op: &str,
     what: &str,
     err: CallError<E>,
@@ -95,32 +95,36 @@ pub(super) fn classify<E: ProvideErrorMetadata + std::error::Error + 'static>(
         .message()
         .map(str::to_string)
         .unwrap_or_else(|| one_line(&aws_sdk_iam::error::DisplayErrorContext(&e).to_string()));
-    if is_throttling_code(&code) || e.raw_response().is_some_and(|r| r.status().as_u16() == 429) {
-        return ReadError::new(
+    let (kind, message) = if is_throttling_code(&code)
+        || e.raw_response().is_some_and(|r| r.status().as_u16() == 429)
+    {
+        (
             ReadErrorKind::Throttled,
             format!(
                 "{op} on `{what}` was throttled past every retry; run again later or lower `--concurrency`"
             ),
-        );
-    }
-    match code.as_str() {
-        "NoSuchEntity" if op == "iam:GetRole" => ReadError::new(
-            ReadErrorKind::RoleMissing,
-            format!("role `{what}` does not exist"),
-        ),
-        "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => ReadError::new(
-            ReadErrorKind::AccessDenied,
-            format!("{op} on `{what}` was denied: {detail}"),
-        ),
-        "" => ReadError::new(
-            ReadErrorKind::Other,
-            format!("{op} on `{what}` failed: {detail}"),
-        ),
-        _ => ReadError::new(
-            ReadErrorKind::Other,
-            format!("{op} on `{what}` failed with `{code}`: {detail}"),
-        ),
-    }
+        )
+    } else {
+        match code.as_str() {
+            "NoSuchEntity" if op == "iam:GetRole" => (
+                ReadErrorKind::RoleMissing,
+                format!("role `{what}` does not exist"),
+            ),
+            "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" => (
+                ReadErrorKind::AccessDenied,
+                format!("{op} on `{what}` was denied: {detail}"),
+            ),
+            "" => (
+                ReadErrorKind::Other,
+                format!("{op} on `{what}` failed: {detail}"),
+            ),
+            _ => (
+                ReadErrorKind::Other,
+                format!("{op} on `{what}` failed with `{code}`: {detail}"),
+            ),
+        }
+    };
+    ReadError::new(kind, message).caused_by(e)
 }
 
 fn one_line(s: &str) -> String {
