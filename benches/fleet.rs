@@ -13,13 +13,25 @@
 //! 20 ms latency: 59.8 s at concurrency 1, 17.8 s at 16 (3.4x); moto's own
 //! CPU (about 10 ms of Python per call, one process) caps the gain. With no
 //! added latency moto is the bottleneck at both settings (20.4 s vs 19.5 s).
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![expect(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a benchmark whose setup fails should stop at once"
+)]
 
 #[path = "../tests/all/live/deploy.rs"]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "shared with the tests; the benchmark uses part of it"
+)]
 mod deploy;
 #[path = "../tests/all/live/moto.rs"]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "shared with the tests; the benchmark uses part of it"
+)]
 mod moto;
 
 use std::collections::BTreeMap;

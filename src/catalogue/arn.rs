@@ -108,6 +108,7 @@ fn placeholder(s: &str) -> Option<(&str, &str)> {
 /// Splits an ARN into its six parts; colons inside `${...}` (as in
 /// `${AWS::Region}`) do not separate parts, and the resource part keeps any
 /// further colons. `None` when there are fewer than six parts.
+#[expect(clippy::indexing_slicing, reason = "the loop bounds i and n")]
 pub fn split_arn(s: &str) -> Option<[&str; 6]> {
     let mut parts = [""; 6];
     let mut start = 0;
@@ -182,6 +183,7 @@ fn tokens(s: &str, side: Side) -> Vec<Tok> {
 
 /// Is there a string that both patterns match? Walks the product of the two
 /// patterns' automata; at most (len a + 1) * (len b + 1) states.
+#[expect(clippy::indexing_slicing, reason = "idx < (a.len() + 1) * width")]
 fn overlap(a: &[Tok], b: &[Tok]) -> bool {
     let width = b.len() + 1;
     let mut seen = vec![false; (a.len() + 1) * width];

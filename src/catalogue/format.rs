@@ -279,6 +279,7 @@ fn parse_service(
 /// Parses `entry` strictly, appending problems (`line N: what`) to `out`
 /// until it holds `max`: malformed lines, numbers that are not numbers,
 /// indexes that point nowhere, keys out of order, names that differ only in case.
+#[expect(clippy::indexing_slicing, reason = "windows(2) gives two items")]
 pub(crate) fn check(
     text: &'static str,
     entry: &ServiceEntry,

@@ -85,6 +85,7 @@ pub fn has_wildcard(s: &str) -> bool {
 ///
 /// Linear-time greedy matching with one backtrack point, as in classic glob
 /// implementations, so hostile patterns cannot make it slow.
+#[expect(clippy::indexing_slicing, reason = "the loop keeps ti, bt < t.len()")]
 pub fn glob_match_ci(pattern: &str, text: &str) -> bool {
     let p = pattern.as_bytes();
     let t = text.as_bytes();

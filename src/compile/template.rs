@@ -67,6 +67,7 @@ pub fn policy_document(statements: Vec<Value>) -> Value {
 
 /// The trust policy: only the vendor's authoriser may assume the role, and
 /// (when enabled) only with the customer's external id.
+#[expect(clippy::indexing_slicing, reason = "`st` is an object (json! above)")]
 pub fn trust_policy(config: &Config) -> Value {
     let mut st = json!({
         "Sid": "TrustVendorAuthoriser",

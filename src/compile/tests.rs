@@ -1,5 +1,4 @@
 //! Unit tests of the pure compiler against a small made-up catalogue.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -344,8 +344,10 @@ pub fn check(
     let identity = c.parse_identity(snap);
     // Names of identity policies rolesmith could not read: what they grant is
     // unknown, so a permission not found elsewhere may still be granted there.
-    let unreadable: Vec<String> = c.findings[unreadable_before..]
+    let unreadable: Vec<String> = c
+        .findings
         .iter()
+        .skip(unreadable_before)
         .filter_map(|f| f.policy.clone())
         .collect();
     let boundary = snap
@@ -464,7 +466,10 @@ pub fn check(
                 subject.module, latest.version
             ),
         );
-        f.feature = (missing_features.len() == 1).then(|| missing_features[0].clone());
+        f.feature = match missing_features.as_slice() {
+            [only] => Some(only.clone()),
+            _ => None,
+        };
         c.findings.push(f);
     }
 

@@ -69,12 +69,15 @@ pub async fn read_fleet_with(
     }
     let mut out = Vec::with_capacity(handles.len());
     for (h, row) in handles.into_iter().zip(rows) {
-        out.push(h.await.unwrap_or_else(|e| RowRead {
-            result: Err(ReadError::new(
-                ReadErrorKind::Other,
-                format!("reading `{}` stopped unexpectedly: {e}", row.role_arn),
-            )),
-            api_calls: 0,
+        out.push(h.await.unwrap_or_else(|e| {
+            RowRead {
+                result: Err(ReadError::new(
+                    ReadErrorKind::Other,
+                    format!("reading `{}` stopped unexpectedly: {e}", row.role_arn),
+                )
+                .caused_by(e)),
+                api_calls: 0,
+            }
         }));
     }
     FleetRead {

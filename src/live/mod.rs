@@ -9,6 +9,7 @@
 //! AWS SDK) with the concurrent fleet runner in `fleet`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 #[cfg(feature = "aws")]
 pub mod aws;
@@ -201,14 +202,26 @@ impl ReadErrorKind {
 }
 
 /// A role could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
+#[derive(Debug, Clone, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]
 pub struct ReadError {
     /// Classification, which decides the finding and the exit code.
     pub kind: ReadErrorKind,
-    /// One line: what failed and what to do.
+    /// One line: what failed and what to do (what reports and the CLI print).
     pub message: String,
+    /// The error behind it (the SDK's, the runtime's), for `Error::source`.
+    #[source]
+    cause: Option<Arc<dyn std::error::Error + Send + Sync>>,
 }
+
+/// Equal when kind and message are: the cause is not compared.
+impl PartialEq for ReadError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message == other.message
+    }
+}
+
+impl Eq for ReadError {}
 
 impl ReadError {
     /// A read error of `kind`.
@@ -216,7 +229,14 @@ impl ReadError {
         ReadError {
             kind,
             message: message.into(),
+            cause: None,
         }
+    }
+
+    /// The same error, caused by `cause` (kept as its `source`).
+    pub fn caused_by(mut self, cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.cause = Some(Arc::new(cause));
+        self
     }
 }
 

@@ -305,7 +305,6 @@ fn check_resources(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
     use crate::manifest::diag::SourceFile;
 

@@ -216,7 +216,6 @@ pub fn condition_operator(op: &str) -> Result<(), (String, Option<String>)> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -12,7 +12,6 @@ use super::pattern::{Pattern, resource_matches};
 
 /// The operator family without qualifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-#[allow(missing_docs)]
 pub enum Base {
     StringEquals,
     StringNotEquals,
@@ -493,6 +492,7 @@ impl<'a> Context<'a> {
     }
 
     /// Values of a key (lower-cased name).
+    #[expect(clippy::indexing_slicing, reason = "index from binary_search")]
     pub fn get(&self, key_lower: &str) -> Option<&'a [String]> {
         self.entries
             .binary_search_by(|(k, _)| k.as_ref().cmp(key_lower))
@@ -511,7 +511,6 @@ impl<'a> Context<'a> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

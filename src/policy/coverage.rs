@@ -385,7 +385,6 @@ fn values_implied(base: Base, g: &[String], r: &[String]) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     #[test]

@@ -53,6 +53,7 @@ impl Pattern {
 
     /// Tokenises `text`. With `variables` false (policy `Version` 2008 or
     /// absent), `${...}` is literal text, as AWS treats it.
+    #[expect(clippy::indexing_slicing, reason = "i < len, and `{` at i + 1")]
     pub fn new(text: &str, variables: bool) -> Pattern {
         let mut toks = Vec::with_capacity(text.len());
         let chars: Vec<char> = text.chars().collect();
@@ -147,6 +148,7 @@ impl Pattern {
     }
 
     /// True when the pattern starts with the literal `arn:`.
+    #[expect(clippy::indexing_slicing, reason = "len() >= 4 is checked first")]
     pub fn is_arn(&self) -> bool {
         self.toks.len() >= 4
             && self.toks[..4]
@@ -263,6 +265,7 @@ fn glob_match(toks: &[Tok], s: &str, ignore_case: bool) -> bool {
     }
 }
 
+#[expect(clippy::indexing_slicing, reason = "c < units.len() by the loop")]
 fn glob_units<T: Copy>(toks: &[Tok], units: &[T], eq: impl Fn(char, T) -> bool) -> bool {
     let (mut p, mut c) = (0usize, 0usize);
     let mut star: Option<(usize, usize)> = None;
@@ -327,6 +330,7 @@ fn alphabet(a: &Pattern, b: &Pattern) -> Vec<Sym> {
 }
 
 /// Positions reachable from `states` by skipping `*`s, plus the end flag.
+#[expect(clippy::indexing_slicing, reason = "i < states.len() by the loop")]
 fn closure(toks: &[Tok], states: &mut Vec<usize>) {
     let mut i = 0;
     while i < states.len() {
@@ -480,6 +484,7 @@ fn arn_parts(p: &Pattern) -> Vec<Pattern> {
 /// AWS's ARN rules: `*` alone matches everything; an ARN pattern is matched
 /// part by part (a wildcard never spans the colons between partition,
 /// service, region, account and resource), short ARNs padded with `*`.
+#[expect(clippy::indexing_slicing, reason = "end <= rest.len() always")]
 pub fn resource_matches(p: &Pattern, resource: &str) -> bool {
     if p.is_any() {
         return true;
@@ -567,7 +572,6 @@ pub fn resource_overlaps_opaque(a: &Pattern, b: &Pattern) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
 
     fn p(s: &str) -> Pattern {

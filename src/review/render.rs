@@ -223,7 +223,6 @@ pub fn render_index_html(vendor: &str, modules: &[IndexModule]) -> Result<String
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     #[test]

@@ -64,6 +64,7 @@ fn align<'a>(format: &'a str, resource: &str) -> Option<Vec<(&'a str, String)>> 
     }
 }
 
+#[expect(clippy::indexing_slicing, reason = "k only counts us.get(k) hits")]
 fn go<'a>(ps: &[Piece<'a>], us: &[&str], out: &mut Vec<(&'a str, String)>) -> bool {
     match ps.split_first() {
         None => us.is_empty(),
@@ -395,7 +396,6 @@ pub fn duration(seconds: u64) -> String {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
 
     const FLOW: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}";

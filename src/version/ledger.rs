@@ -115,6 +115,7 @@ struct LedgerFile {
 
 impl Ledger {
     /// Parses ledger bytes (`path` is for messages only).
+    #[expect(clippy::indexing_slicing, reason = "windows(2) gives two items")]
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Ledger, VersionError> {
         let bad = |message: String| VersionError::LedgerMalformed {
             path: path.to_path_buf(),

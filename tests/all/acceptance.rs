@@ -19,11 +19,9 @@
 //! Bad inputs (`bad_inputs`): each broken project under
 //! `tests/fixtures/acceptance/bad/<case>/` must give a located, actionable
 //! error (snapshotted), exit 1 or 2, and leave `generated/` byte for byte as it was.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rolesmith::catalogue::catalogue;
 use rolesmith::manifest::{self, Module, Project};
@@ -31,6 +29,8 @@ use rolesmith::policy::condition::Context;
 use rolesmith::policy::coverage::action_covers;
 use rolesmith::policy::{Decision, Effect, Policy, Request, evaluate};
 use serde_json::Value;
+
+use crate::util::{self, copy_tree, repo, rolesmith};
 
 const PARTITION: &str = "aws";
 const REGION: &str = "eu-west-2";
@@ -51,43 +51,14 @@ const SELF_AUDIT: &[&str] = &[
     "cloudformation:DescribeStacks",
 ];
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
 fn fixtures() -> PathBuf {
-    repo().join("tests/fixtures/acceptance")
-}
-
-fn rolesmith() -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rolesmith"));
-    c.env("NO_COLOR", "1").env_remove("CLICOLOR_FORCE");
-    c
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), t).unwrap();
-        }
-    }
+    util::fixtures("acceptance")
 }
 
 /// Copies a project's config and modules into a temp folder and builds it
 /// with the binary, from another working directory.
 fn build_copy(src: &Path) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        src.join("rolesmith.yaml"),
-        dir.path().join("rolesmith.yaml"),
-    )
-    .unwrap();
-    copy_tree(&src.join("modules"), &dir.path().join("modules"));
+    let dir = util::temp_project(src);
     let out = rolesmith()
         .current_dir(std::env::temp_dir())
         .arg("build")
@@ -777,10 +748,8 @@ fn bad_inputs() {
     insta::glob!("../fixtures/acceptance/bad", "*/case.md", |case_md| {
         let case = case_md.parent().unwrap();
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let dir = tempfile::tempdir().unwrap();
+        let dir = util::temp_project(&good);
         let root = dir.path();
-        std::fs::copy(good.join("rolesmith.yaml"), root.join("rolesmith.yaml")).unwrap();
-        copy_tree(&good.join("modules"), &root.join("modules"));
         let config = root.join("rolesmith.yaml");
         let built = rolesmith()
             .arg("build")
@@ -1042,14 +1011,8 @@ fn build_check_from_a_users_angle() {
 /// empty folder created for the other modules.
 #[test]
 fn failed_write_leaves_generated_as_it_was() {
-    let dir = tempfile::tempdir().unwrap();
     let good = fixtures().join("data-platform");
-    std::fs::copy(
-        good.join("rolesmith.yaml"),
-        dir.path().join("rolesmith.yaml"),
-    )
-    .unwrap();
-    copy_tree(&good.join("modules"), &dir.path().join("modules"));
+    let dir = util::temp_project(&good);
     let blocker = dir.path().join("generated/s3-exports/2.0.1");
     std::fs::create_dir_all(blocker.parent().unwrap()).unwrap();
     std::fs::write(&blocker, "in the way").unwrap();

@@ -1,13 +1,13 @@
 //! The IAM action catalogue: lookups, wildcards, suggestions, resource types,
 //! ARN fitting, and the `rolesmith actions` command.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use insta_cmd::assert_cmd_snapshot;
 use proptest::prelude::*;
 use rolesmith::catalogue::{self, arn, catalogue};
+
+use crate::util::rolesmith;
 
 const FLOW: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}";
 const FLOW_RES: &str = "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*";
@@ -477,12 +477,6 @@ proptest! {
 }
 
 // ---------------------------------------------------------------- CLI
-
-fn rolesmith() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolesmith"));
-    cmd.env("NO_COLOR", "1");
-    cmd
-}
 
 macro_rules! snap {
     ($name:literal, $cmd:expr) => {

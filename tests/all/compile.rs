@@ -1,20 +1,16 @@
 //! Compiler and `rolesmith build`: snapshots of every shipped template,
 //! determinism, `generated/` freshness, grants of the shipped modules against
 //! the real catalogue, and the CLI's exit codes and all-or-nothing writes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::PathBuf;
 
 use rolesmith::compile::{self, CompiledModule, Grant};
 use rolesmith::manifest::{self, Project};
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::{self, repo, with_config};
 
 fn fixtures() -> PathBuf {
-    repo().join("tests/fixtures/compile")
+    util::fixtures("compile")
 }
 
 fn shipped() -> Project {
@@ -222,44 +218,14 @@ fn every_manifest_action_is_granted_exactly_once_per_feature() {
 
 // ---- CLI ----
 
-fn rolesmith(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rolesmith"))
-        .args(args)
-        .arg("--config")
-        .arg(dir.join("rolesmith.yaml"))
-        .arg("--color")
-        .arg("never")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
-}
-
 fn temp_copy(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    copy_dir(&fixtures().join(name), dir.path());
-    dir
+    util::temp_copy(&fixtures().join(name))
 }
 
 #[test]
 fn repository_generated_folder_is_up_to_date() {
-    let (code, out, err) = rolesmith(&repo(), &["build", "--check"]);
+    let (code, out, err) =
+        with_config(&repo().join("rolesmith.yaml"), &["build", "--check"]).parts();
     assert_eq!(
         code, 0,
         "generated/ is stale; run `cargo run -- build`\n{out}\n{err}"
@@ -270,14 +236,14 @@ fn repository_generated_folder_is_up_to_date() {
 fn build_then_check_and_stale_files() {
     let dir = temp_copy("project");
     let root = dir.path();
-    let (code, out, err) = rolesmith(root, &["build", "--check"]);
+    let (code, out, err) = with_config(&root.join("rolesmith.yaml"), &["build", "--check"]).parts();
     assert_eq!(code, 1, "{out}{err}");
     assert!(
         out.contains("+++ b/generated/flows/2.0.1/template.json"),
         "{out}"
     );
 
-    let (code, out, err) = rolesmith(root, &["build"]);
+    let (code, out, err) = with_config(&root.join("rolesmith.yaml"), &["build"]).parts();
     assert_eq!(code, 0, "{err}");
     // 2 templates, 2 x 2 review documents, 2 index pages.
     assert_eq!(out, "built 2 modules: 8 files changed\n");
@@ -285,12 +251,12 @@ fn build_then_check_and_stale_files() {
     let tables = root.join("generated/tables/0.3.0/template.json");
     assert!(flows.is_file() && tables.is_file());
 
-    let (code, out, _) = rolesmith(root, &["build"]);
+    let (code, out, _) = with_config(&root.join("rolesmith.yaml"), &["build"]).parts();
     assert_eq!(
         (code, out.as_str()),
         (0, "built 2 modules: 0 files changed\n")
     );
-    let (code, out, err) = rolesmith(root, &["build", "--check"]);
+    let (code, out, err) = with_config(&root.join("rolesmith.yaml"), &["build", "--check"]).parts();
     assert_eq!(code, 0, "{out}{err}");
 
     // A hand edit is stale: exit 1 with a diff that shows it, nothing written.
@@ -301,7 +267,7 @@ fn build_then_check_and_stale_files() {
     );
     assert_ne!(text, edited);
     std::fs::write(&flows, &edited).unwrap();
-    let (code, out, err) = rolesmith(root, &["build", "--check"]);
+    let (code, out, err) = with_config(&root.join("rolesmith.yaml"), &["build", "--check"]).parts();
     assert_eq!(code, 1);
     assert!(
         out.contains("-        \"MaxSessionDuration\": 43200,"),
@@ -314,7 +280,7 @@ fn build_then_check_and_stale_files() {
     assert!(err.contains("1 file"), "{err}");
     assert_eq!(std::fs::read_to_string(&flows).unwrap(), edited);
 
-    let (code, _, _) = rolesmith(root, &["build"]);
+    let (code, _, _) = with_config(&root.join("rolesmith.yaml"), &["build"]).parts();
     assert_eq!(code, 0);
     assert_eq!(std::fs::read_to_string(&flows).unwrap(), text);
 }
@@ -323,12 +289,12 @@ fn build_then_check_and_stale_files() {
 fn failing_build_writes_nothing() {
     let dir = temp_copy("too-large");
     let root = dir.path();
-    let (code, out, err) = rolesmith(root, &["build"]);
+    let (code, out, err) = with_config(&root.join("rolesmith.yaml"), &["build"]).parts();
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("read-everything"), "{err}");
     assert!(err.contains("huge"), "{err}");
     assert!(!root.join("generated").exists());
-    let (code, _, _) = rolesmith(root, &["build", "--check"]);
+    let (code, _, _) = with_config(&root.join("rolesmith.yaml"), &["build", "--check"]).parts();
     assert_eq!(code, 1);
 }
 
@@ -341,10 +307,10 @@ fn invalid_manifest_is_exit_1_and_missing_config_exit_2() {
         "module: tables\nversion: one\n",
     )
     .unwrap();
-    let (code, _, err) = rolesmith(root, &["build"]);
+    let (code, _, err) = with_config(&root.join("rolesmith.yaml"), &["build"]).parts();
     assert_eq!(code, 1, "{err}");
     assert!(!root.join("generated").exists());
-    let (code, _, _) = rolesmith(&root.join("nowhere"), &["build"]);
+    let (code, _, _) = with_config(&root.join("nowhere/rolesmith.yaml"), &["build"]).parts();
     assert_eq!(code, 2);
 }
 

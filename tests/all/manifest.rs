@@ -1,6 +1,5 @@
 //! Manifest and config validation: one fixture per rule, rendered diagnostics
 //! snapshotted; the `validate` command's exit codes; no input panics.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -9,6 +8,8 @@ use insta_cmd::assert_cmd_snapshot;
 use miette::{GraphicalReportHandler, GraphicalTheme};
 use proptest::prelude::*;
 use rolesmith::manifest::{self, Diagnostics};
+
+use crate::util;
 
 /// Plain-text, fixed-width rendering so snapshots do not depend on the terminal.
 fn render(d: &Diagnostics) -> String {
@@ -22,7 +23,7 @@ fn render(d: &Diagnostics) -> String {
 }
 
 fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/manifest")
+    util::fixtures("manifest")
 }
 
 macro_rules! snap {
@@ -145,9 +146,8 @@ fn digest_is_sha256_of_bytes() {
 }
 
 fn cli(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rolesmith"));
+    let mut c = util::rolesmith();
     c.current_dir(fixtures().join("projects"));
-    c.env("NO_COLOR", "1");
     c.args(["--color", "never"]).args(args);
     c
 }

@@ -3,7 +3,6 @@
 //! feature) and nothing else, self-contained HTML (no external references)
 //! that renders in headless Chromium with every action visible, the index,
 //! the quick-create link, and the `review` command's exit codes.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -15,12 +14,10 @@ use rolesmith::manifest::{self, Project};
 use rolesmith::review::{self, History, Settings};
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use crate::util::{self, repo, with_config};
 
 fn fixtures() -> PathBuf {
-    repo().join("tests/fixtures/review")
+    util::fixtures("review")
 }
 
 fn load(config: &Path) -> Project {
@@ -444,22 +441,6 @@ fn html_renders_in_headless_chromium_with_every_action() {
 
 // ---- CLI ----
 
-fn rolesmith(config: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_rolesmith"))
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .arg("--color")
-        .arg("never")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 #[test]
 fn review_command() {
     let config = fixtures().join("acme/rolesmith.yaml");
@@ -470,29 +451,30 @@ fn review_command() {
         .unwrap();
     let r = doc(&p, &c, &Settings::default());
 
-    let (code, out, _) = rolesmith(&config, &["review", "alarms"]);
+    let (code, out, _) = with_config(&config, &["review", "alarms"]).parts();
     assert_eq!(code, 0);
     assert_eq!(out, review::render_markdown(&r).unwrap());
 
-    let (code, out, _) = rolesmith(
+    let (code, out, _) = with_config(
         &config,
         &["review", "alarms", "--format", "html", "--version", "1.0.3"],
-    );
+    )
+    .parts();
     assert_eq!(code, 0);
     assert_eq!(out, review::render_html(&r).unwrap());
 
-    let (code, _, err) = rolesmith(&config, &["review", "alarm"]);
+    let (code, _, err) = with_config(&config, &["review", "alarm"]).parts();
     assert_eq!(code, 2);
     assert!(
         err.contains("unknown module `alarm`; did you mean `alarms`?"),
         "{err}"
     );
 
-    let (code, _, err) = rolesmith(&config, &["review", "alarms", "--version", "0.9.0"]);
+    let (code, _, err) = with_config(&config, &["review", "alarms", "--version", "0.9.0"]).parts();
     assert_eq!(code, 2);
     assert!(err.contains("has no review of version `0.9.0`"), "{err}");
 
-    let (code, _, err) = rolesmith(&config, &["review", "alarms", "--version", "x"]);
+    let (code, _, err) = with_config(&config, &["review", "alarms", "--version", "x"]).parts();
     assert_eq!(code, 2);
     assert!(err.contains("is not a version"), "{err}");
 }
@@ -517,10 +499,11 @@ fn review_of_an_earlier_version_is_read_from_generated() {
     let frozen = dir.path().join("generated/alarms/1.0.0");
     std::fs::create_dir_all(&frozen).unwrap();
     std::fs::write(frozen.join("REVIEW.md"), "# frozen 1.0.0\n").unwrap();
-    let (code, out, _) = rolesmith(
+    let (code, out, _) = with_config(
         &dir.path().join("rolesmith.yaml"),
         &["review", "alarms", "--version", "1.0.0"],
-    );
+    )
+    .parts();
     assert_eq!(code, 0);
     assert_eq!(out, "# frozen 1.0.0\n");
 }

@@ -3,17 +3,17 @@
 //! `v2.yaml` is built; exit code, stdout and stderr are snapshotted), a
 //! three-release history for `diff`, the changelog and the capability
 //! matrix, and the library API the review documents use.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rolesmith::compile::Grant;
 use rolesmith::manifest::Conditions;
 use rolesmith::version::{self, Ledger};
 
+use crate::util::{self, Run};
+
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/version")
+    util::fixtures("version")
 }
 
 /// A throw-away project with the shared config and no module yet.
@@ -32,34 +32,14 @@ fn put_manifest(dir: &Path, manifest: &Path) {
     std::fs::copy(manifest, dir.join("modules/flows.yaml")).unwrap();
 }
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn text(&self) -> String {
-        format!(
-            "exit: {}\n--- stdout\n{}--- stderr\n{}",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
+/// `rolesmith --color never <args>` run in `dir`.
 fn rolesmith(dir: &Path, args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_rolesmith"))
-        .current_dir(dir)
-        .args(["--color", "never"])
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    util::run(
+        util::rolesmith()
+            .current_dir(dir)
+            .args(["--color", "never"])
+            .args(args),
+    )
 }
 
 fn ok(dir: &Path, args: &[&str]) -> Run {

@@ -2,12 +2,11 @@
 //! changed, one gone, one with an unknown module; every row reported in file
 //! order with a summary.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::live::moto::{account, moto};
 use crate::live::readers::deploy_contact_flows;
+use crate::util;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fleet_of_dozens_through_the_cli() {
@@ -45,36 +44,30 @@ async fn fleet_of_dozens_through_the_cli() {
     }
     let fleet = dir.path().join("fleet.yaml");
     std::fs::write(&fleet, rows).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_rolesmith"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["drift", "--fleet"])
-        .arg(&fleet)
-        .args([
-            "--concurrency",
-            "8",
-            "--format",
-            "json",
-            "--endpoint-url",
-            &moto().endpoint,
-        ])
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_REGION", "us-east-1")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", dir.path().join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none"))
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let report: Value = serde_json::from_str(&stdout)
-        .unwrap_or_else(|e| panic!("{e}: {stdout}\n{}", String::from_utf8_lossy(&out.stderr)));
-    // The unknown module makes one row `error`: exit 3.
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = util::run(
+        util::rolesmith()
+            .current_dir(util::repo())
+            .args(["drift", "--fleet"])
+            .arg(&fleet)
+            .args([
+                "--concurrency",
+                "8",
+                "--format",
+                "json",
+                "--endpoint-url",
+                &moto().endpoint,
+            ])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", dir.path().join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.path().join("none")),
     );
+    let report: Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr));
+    // The unknown module makes one row `error`: exit 3.
+    assert_eq!(out.code, 3, "{}", out.stderr);
     let s = &report["summary"];
     assert_eq!(s["checked"], n);
     // Rows 1, 5, ..., 33 denied (9), row 34 missing: 10 drift; row 35 error.

@@ -1,14 +1,15 @@
 //! Drift detection: one test per finding kind against roles deployed in moto
 //! from the generated template and then changed the way customers change
-//! them; offline cases from authorization-details files; the fleet through
-//! the CLI.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! them; the same kinds without moto or the `aws` feature, from role
+//! snapshots under `tests/fixtures/drift/roles/` (`roles`); offline cases
+//! from authorization-details files; the fleet through the CLI.
 
 #[cfg(feature = "aws")]
 mod fleet;
 #[cfg(feature = "aws")]
 mod kinds;
 mod offline;
+mod roles;
 
 use std::path::Path;
 use std::sync::OnceLock;

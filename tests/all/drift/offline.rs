@@ -6,6 +6,7 @@ use rolesmith::live::offline::AuthDetailsReader;
 use rolesmith::live::{RoleReader, RoleTarget};
 
 use super::project;
+use crate::util;
 
 #[test]
 fn offline_cases() {
@@ -33,18 +34,15 @@ fn offline_cases() {
     });
 }
 
-fn cli(args: &[&str]) -> (Option<i32>, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_rolesmith"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("drift")
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+/// `rolesmith drift <args>`, run from the repository root.
+fn cli(args: &[&str]) -> (i32, String, String) {
+    util::run(
+        util::rolesmith()
+            .current_dir(util::repo())
+            .arg("drift")
+            .args(args),
     )
+    .parts()
 }
 
 const ARN: &str = "arn:aws:iam::222233334444:role/CXPortal-contact-flows";
@@ -63,7 +61,7 @@ fn cli_exit_codes_from_file() {
         "--format",
         "json",
     ]);
-    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(code, 0, "{out}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["status"], "ok");
     assert_eq!(v["latest_version"], "1.2.0");
@@ -78,7 +76,7 @@ fn cli_exit_codes_from_file() {
         "--from-file",
         &bad,
     ]);
-    assert_eq!(code, Some(1), "{out}");
+    assert_eq!(code, 1, "{out}");
     assert!(out.starts_with("DRIFT: contact-flows"), "{out}");
 
     let (code, _, err) = cli(&[
@@ -89,7 +87,7 @@ fn cli_exit_codes_from_file() {
         "--from-file",
         &ok,
     ]);
-    assert_eq!(code, Some(2));
+    assert_eq!(code, 2);
     assert!(err.contains("did you mean `contact-flows`?"), "{err}");
 
     let (code, _, err) = cli(&[
@@ -100,7 +98,7 @@ fn cli_exit_codes_from_file() {
         "--from-file",
         "Cargo.toml",
     ]);
-    assert_eq!(code, Some(2));
+    assert_eq!(code, 2);
     assert!(err.contains("Cargo.toml:1:2: expected value"), "{err}");
 
     // Issue 15: valid JSON that is not a dump is refused (exit 2), never

@@ -240,6 +240,9 @@ async fn a_refused_assume_role_is_access_denied_and_not_retried() {
         "{}",
         err.message
     );
+    // The SDK's error is kept as the source, not only flattened into the message.
+    let cause = std::error::Error::source(&err).expect("the SDK error as source");
+    assert!(format!("{cause:?}").contains("AccessDenied"), "{cause:?}");
     assert_eq!((calls, seen.load(Ordering::SeqCst)), (1, 1));
 
     // In a report: status error, one access_denied finding (exit code 3).

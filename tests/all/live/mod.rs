@@ -1,7 +1,6 @@
 //! Live readers: the offline authorization-details reader, and (with the
 //! `aws` feature) the AWS reader against moto, its fault handling and the
 //! fleet runner.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[cfg(feature = "aws")]
 pub mod deploy;

@@ -164,6 +164,8 @@ async fn missing_role_is_classified() {
     let err = res.unwrap_err();
     assert_eq!(err.kind, ReadErrorKind::RoleMissing);
     assert!(err.message.contains(&arn), "{}", err.message);
+    let cause = std::error::Error::source(&err).expect("the SDK error as source");
+    assert!(format!("{cause:?}").contains("NoSuchEntity"), "{cause:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,15 +4,13 @@ use std::process::Command;
 
 use insta_cmd::assert_cmd_snapshot;
 
+use crate::util::{self, rolesmith};
+
 fn simulate(args: &[&str]) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_rolesmith"));
-    c.current_dir(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/fixtures/policy/simulate"
-    ))
-    .env("NO_COLOR", "1")
-    .arg("simulate")
-    .args(args);
+    let mut c = rolesmith();
+    c.current_dir(util::fixtures("policy/simulate"))
+        .arg("simulate")
+        .args(args);
     c
 }
 

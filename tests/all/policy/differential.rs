@@ -1,9 +1,9 @@
 //! Differential tests against the reference evaluator (`tests/reference/`,
 //! a separate Node process; see `tests/reference/DIFFERENCES.md`).
 //!
-//! When `tests/reference/node_modules` is missing the comparisons are skipped
-//! with a message, except under `CI`, where `scripts/test-env.sh` installs it
-//! and a missing reference is a failure.
+//! The reference is a test tool like moto: when `node` or
+//! `tests/reference/node_modules` is missing the tests fail (never skip)
+//! and say how to install it (`scripts/test.sh` does).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -11,22 +11,26 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::util;
+
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    util::repo()
 }
 
-fn reference_available() -> bool {
-    let ok = root()
-        .join("tests/reference/node_modules/@cloud-copilot/iam-simulate")
-        .is_dir();
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "reference evaluator missing: run `npm ci` in tests/reference"
-        );
-        eprintln!("skipping reference comparison: run `npm ci` in tests/reference");
-    }
-    ok
+/// Fails the test, saying how to install it, when the reference evaluator
+/// cannot run.
+fn require_reference() {
+    let module = root().join("tests/reference/node_modules/@cloud-copilot/iam-simulate");
+    assert!(
+        module.is_dir(),
+        "the reference evaluator is not installed ({} is missing): run `cd tests/reference && npm ci` (or `scripts/test.sh`)",
+        module.display()
+    );
+    let node = Command::new("node").arg("--version").output();
+    assert!(
+        node.as_ref().is_ok_and(|o| o.status.success()),
+        "`node` cannot run ({node:?}): install Node.js, then run `cd tests/reference && npm ci` (or `scripts/test.sh`)"
+    );
 }
 
 /// Runs a batch through `cmd` (stdin -> stdout), one JSON value per line.
@@ -50,7 +54,7 @@ fn run_batch(mut cmd: Command, input: &str) -> Vec<Value> {
 }
 
 fn ours(input: &str) -> Vec<Value> {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolesmith"));
+    let mut cmd = util::rolesmith();
     cmd.args(["simulate", "--batch", "-"]);
     run_batch(cmd, input)
 }
@@ -105,9 +109,7 @@ fn hand_written_cases() {
             insta::assert_json_snapshot!(got[i]);
         });
     });
-    if !reference_available() {
-        return;
-    }
+    require_reference();
     let want = reference(&input);
     assert_eq!(want.len(), files.len());
     for (i, f) in files.iter().enumerate() {
@@ -126,9 +128,7 @@ fn hand_written_cases() {
 
 #[test]
 fn random_requests_agree_with_reference() {
-    if !reference_available() {
-        return;
-    }
+    require_reference();
     let seed = std::env::var("ROLESMITH_DIFF_SEED").unwrap_or_else(|_| "20261127".into());
     let count = std::env::var("ROLESMITH_DIFF_COUNT").unwrap_or_else(|_| "3000".into());
     let generated = Command::new("node")

@@ -1,0 +1,102 @@
+//! The AWS reader: IAM (and STS, CloudFormation) through the AWS SDK.
+//!
+//! Every call is scoped to the role or to one of its policies, so the role's
+//! own self-audit permissions are enough (3 + k + 2m calls for k inline and m
+//! attached policies; AWS managed policies are fetched once per reader).
+//! The SDK's own retries are off: [`AwsReader`] retries each call itself
+//! (backoff with jitter, per-attempt timeout) so that it can count every
+//! attempt and classify what finally failed.
+//!
+//! One file per job: `client` (configuration and assumed-role clients),
+//! `call` (one call with retries, and what a failure means), `role` (the
+//! role and its inline and attached policies), `policy` (managed policies,
+//! AWS managed ones cached), `stack` (the CloudFormation stack) and
+//! `blocking` (the synchronous reader and its runtime).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_config::SdkConfig;
+use tokio::sync::OnceCell;
+
+use super::retry::{Jitter, RetryPolicy};
+use super::{AttachedPolicy, ReadError, ReadErrorKind, RoleSnapshot, RoleTarget, role_name_of};
+
+mod blocking;
+mod call;
+mod client;
+mod policy;
+mod role;
+mod stack;
+
+pub use blocking::BlockingAwsReader;
+pub(crate) use blocking::runtime;
+pub use client::AwsOptions;
+
+/// Reads roles through the AWS SDK. Async; see [`BlockingAwsReader`] for the
+/// synchronous [`RoleReader`](super::RoleReader).
+pub struct AwsReader {
+    base: SdkConfig,
+    retry: RetryPolicy,
+    page_size: Option<i32>,
+    jitter: Jitter,
+    calls: AtomicU64,
+    /// AWS managed policies are identical in every account: one fetch per ARN.
+    managed_cache: Mutex<HashMap<String, Arc<OnceCell<AttachedPolicy>>>>,
+}
+
+impl std::fmt::Debug for AwsReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AwsReader")
+            .field("region", &self.base.region())
+            .field("calls", &self.calls)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Per-read state: the IAM client (maybe with assumed credentials) and the
+/// number of calls this read made.
+struct Ctx {
+    iam: aws_sdk_iam::Client,
+    cfn_conf: SdkConfig,
+    calls: AtomicU64,
+}
+
+impl AwsReader {
+    /// API calls made so far by this reader (every attempt counts).
+    pub fn api_calls(&self) -> u64 {
+        self.calls.load(Ordering::Relaxed)
+    }
+
+    /// Reads one role; returns the snapshot and the calls this read made.
+    pub async fn read(&self, target: &RoleTarget) -> (Result<RoleSnapshot, ReadError>, u64) {
+        let mut calls = 0;
+        let r = self.read_inner(target, &mut calls).await;
+        (r, calls)
+    }
+
+    async fn read_inner(
+        &self,
+        target: &RoleTarget,
+        calls: &mut u64,
+    ) -> Result<RoleSnapshot, ReadError> {
+        let name = role_name_of(&target.role_arn).ok_or_else(|| {
+            ReadError::new(
+                ReadErrorKind::Other,
+                format!("`{}` is not an IAM role ARN", target.role_arn),
+            )
+        })?;
+        let ctx = self.context(target).await;
+        let ctx = match ctx {
+            Ok(c) => c,
+            Err((e, n)) => {
+                *calls += n;
+                return Err(e);
+            }
+        };
+        let r = self.read_with(&ctx, target, name).await;
+        *calls += ctx.calls.load(Ordering::Relaxed);
+        r
+    }
+}
