@@ -173,7 +173,6 @@ pub fn write_all_atomic_with(
 
 #[cfg(test)]
 mod tests {
-    #![expect(clippy::unwrap_used, reason = "a failed step fails the test")]
     use super::*;
     use std::collections::BTreeMap;
     use std::os::unix::fs::PermissionsExt;

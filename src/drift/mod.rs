@@ -295,7 +295,7 @@ pub fn check(
     report.deployed_version = snap.deployed_version().map(str::to_string);
 
     // Which version's grants the role must hold.
-    let deployed = report
+    let mut deployed = report
         .deployed_version
         .as_deref()
         .and_then(|v| semver::Version::parse(v.trim_start_matches('v')).ok());
@@ -328,8 +328,10 @@ pub fn check(
                             subject.module, latest.version, snap.name
                         ),
                     ));
-                    // What the tag claims is not a version: the report does not repeat it.
+                    // What the tag claims is not a version: the report does not
+                    // repeat it, nor compare it with the latest (no version_behind).
                     report.deployed_version = None;
+                    deployed = None;
                 }
                 None => c.notes.push(format!(
                     "the role has no `rolesmith:version` tag and no stack `ModuleVersion` output; it was checked against the latest version {}",

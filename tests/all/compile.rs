@@ -324,7 +324,7 @@ fn crlf_and_bom_manifests_build_the_same_bytes() {
     assert!(!text.contains('\r'));
     let build = |manifest: String| {
         let p = manifest::load_project_str(
-            Path::new("."),
+            std::path::Path::new("."),
             &config,
             &[(PathBuf::from("modules/contact-flows.yaml"), manifest)],
         )

@@ -287,26 +287,17 @@ fn catalogue_fixtures() {
 /// opened: opening it would wait for a writer forever.
 #[test]
 fn a_fifo_in_modules_is_refused_not_waited_on() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = crate::util::temp_project(&crate::util::repo());
     let root = dir.path();
-    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    std::fs::copy(repo.join("rolesmith.yaml"), root.join("rolesmith.yaml")).unwrap();
-    std::fs::create_dir(root.join("modules")).unwrap();
-    std::fs::copy(
-        repo.join("modules/contact-flows.yaml"),
-        root.join("modules/contact-flows.yaml"),
-    )
-    .unwrap();
     let fifo = root.join("modules/pipe.yaml");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
         .status()
         .unwrap();
     assert!(made.success(), "mkfifo failed");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rolesmith"))
+    let mut child = crate::util::rolesmith()
         .args(["validate", "--config"])
         .arg(root.join("rolesmith.yaml"))
-        .env("NO_COLOR", "1")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()

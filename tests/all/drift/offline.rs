@@ -123,7 +123,7 @@ fn cli_exit_codes_from_file() {
             "--from-file",
             path.to_str().unwrap(),
         ]);
-        assert_eq!(code, Some(2), "{name}: {out}{err}");
+        assert_eq!(code, 2, "{name}: {out}{err}");
         assert!(out.is_empty(), "{name}: {out}");
         assert!(
             err.contains("is not an authorization-details dump"),
@@ -159,7 +159,7 @@ fn unknown_version_tags_are_findings() {
             "--format",
             "json",
         ]);
-        assert_eq!(code, Some(1), "tag `{tag}`: {out}{err}");
+        assert_eq!(code, 1, "tag `{tag}`: {out}{err}");
         let r: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(r["status"], "drift", "tag `{tag}`");
         assert_eq!(

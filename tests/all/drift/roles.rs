@@ -130,6 +130,7 @@ fn cases_cover_every_finding_kind() {
         "conditional_permission",
         "version_behind",
         "excess_permission",
+        "unknown_version",
     ];
     let missing: Vec<&str> = all.into_iter().filter(|k| !seen.contains(k)).collect();
     assert!(missing.is_empty(), "no case gives {missing:?}");
