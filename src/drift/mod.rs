@@ -356,8 +356,25 @@ pub fn check(
         .boundary
         .as_ref()
         .and_then(|b| c.parse_managed(b, "permissions boundary"));
-    if let Some(t) = c.parse_doc(&snap.name, "trust policy", &snap.trust_policy) {
-        c.findings.extend(trust::check(config, snap, &t));
+    match Policy::parse_str("trust policy", snap.trust_policy.as_str()) {
+        Ok(t) => c.findings.extend(trust::check(config, snap, &t)),
+        Err(e) => {
+            // The trust policy belongs to the role: the fix restores it, it
+            // never removes anything.
+            let mut f = Finding::new(
+                Kind::UnreadablePolicy,
+                format!(
+                    "the trust policy of role `{}` cannot be parsed: {e}; who may assume the role is unknown",
+                    snap.name
+                ),
+                format!(
+                    "restore the trust policy from the template of `{}` (`AssumeRolePolicyDocument` of the role), with `aws iam update-assume-role-policy --role-name {}`, or update the stack",
+                    subject.module, snap.name
+                ),
+            );
+            f.policy = Some("trust policy".to_string());
+            c.findings.push(f);
+        }
     }
 
     let values = values_for(snap, subject, &identity, &required);
@@ -558,9 +575,15 @@ impl Checker {
         match Policy::parse_str(name, doc.as_str()) {
             Ok(p) => Some(p),
             Err(e) => {
+                // An unknown boundary may block anything the role needs.
+                let effect = if what == "permissions boundary" {
+                    "; until it can be read, no permission of the role can be confirmed"
+                } else {
+                    ""
+                };
                 let mut f = Finding::new(
                     Kind::UnreadablePolicy,
-                    format!("the {what} `{name}` cannot be parsed: {e}"),
+                    format!("the {what} `{name}` cannot be parsed: {e}{effect}"),
                     format!(
                         "fix or remove `{name}`; rolesmith cannot tell what it allows or denies"
                     ),
@@ -578,7 +601,16 @@ impl Checker {
             None => {
                 let mut f = Finding::new(
                     Kind::UnreadablePolicy,
-                    format!("the document of the {what} `{}` ({}) could not be read", p.name, p.arn),
+                    format!(
+                        "the document of the {what} `{}` ({}) could not be read{}",
+                        p.name,
+                        p.arn,
+                        if what == "permissions boundary" {
+                            "; until it can be read, no permission of the role can be confirmed"
+                        } else {
+                            ""
+                        }
+                    ),
                     "include it (for the file, run `aws iam get-account-authorization-details` without `--filter`), or grant the role `iam:GetPolicy` and `iam:GetPolicyVersion` on it".to_string(),
                 );
                 f.policy = Some(p.name.clone());
