@@ -2,6 +2,7 @@
 //! problem at once (stderr, or stdout as JSON) and writes nothing.
 use super::{Exit, Format, Global};
 use crate::manifest::{self, Diagnostics, Project};
+use crate::pipeline::{self, PipelineError};
 use clap::Args;
 
 /// Arguments of `validate`.
@@ -27,7 +28,17 @@ pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
         ));
         return Exit::Failure;
     }
-    match manifest::load_project(&g.config) {
+    let project = manifest::load_project(&g.config);
+    // Every check `build` runs, writing nothing: compile (size budgets,
+    // policy count) and the versioning step against the ledger.
+    let project = match project {
+        Ok(project) => match later_checks(g, project) {
+            Ok(project) => Ok(project),
+            Err(e) => return report_later(e, a.format),
+        },
+        Err(d) => Err(d),
+    };
+    match project {
         Ok(project) => {
             match a.format {
                 Format::Text => super::print_out(&format!("{}\n", summary(&project))),
@@ -58,6 +69,46 @@ pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
             exit_for(&diags)
         }
     }
+}
+
+/// Compiles the project and runs `build`'s versioning step on it.
+fn later_checks(g: &Global, project: Project) -> Result<Project, PipelineError> {
+    let l = pipeline::from_project(crate::catalogue::catalogue(), g.root(), project)?;
+    l.build(false)?;
+    Ok(l.project)
+}
+
+/// Reports what compiling or versioning found, as text or in the JSON report.
+fn report_later(e: PipelineError, format: Format) -> Exit {
+    match format {
+        Format::Text => super::project::report(e, "validation"),
+        Format::Json => {
+            let exit = match e.exit_class() {
+                pipeline::Class::Problems => Exit::Problems,
+                pipeline::Class::Failure => Exit::Failure,
+            };
+            let problems: Vec<serde_json::Value> = match &e {
+                PipelineError::Compile(errors) => errors.iter().map(|e| problem_json(e)).collect(),
+                PipelineError::Version(errors) => errors.iter().map(|e| problem_json(e)).collect(),
+                other => vec![problem_json(other)],
+            };
+            super::print_out(&format!(
+                "{}\n",
+                serde_json::json!({"valid": false, "problems": problems})
+            ));
+            exit
+        }
+    }
+}
+
+/// A compile or versioning problem in the shape of a manifest problem
+/// (without a position: it is about a module, not a line).
+fn problem_json(d: &dyn miette::Diagnostic) -> serde_json::Value {
+    serde_json::json!({
+        "code": d.code().map(|c| c.to_string()),
+        "message": d.to_string(),
+        "help": d.help().map(|h| h.to_string()),
+    })
 }
 
 /// How many problems text output renders: past that a screenful of

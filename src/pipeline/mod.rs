@@ -88,6 +88,15 @@ pub fn load<'c>(catalogue: &'c Catalogue, config: &Path) -> Result<Loaded<'c>, P
         _ => PathBuf::from("."),
     };
     let project = manifest::load_project(config).map_err(PipelineError::Manifest)?;
+    from_project(catalogue, root, project)
+}
+
+/// Compiles a validated project (rooted at `root`) and reads its ledger.
+pub fn from_project(
+    catalogue: &Catalogue,
+    root: PathBuf,
+    project: Project,
+) -> Result<Loaded<'_>, PipelineError> {
     let compiled =
         compile::compile_project_with(catalogue, &project).map_err(PipelineError::Compile)?;
     let ledger = read_ledger(&root)?;

@@ -69,7 +69,18 @@ fn rules() {
         let released = read(d, "generated/releases.json");
         let v1_template = read(d, "generated/flows/1.0.0/template.json");
         put_manifest(d, v2);
+        // Issue 10: validate runs every check build runs (writing nothing)
+        // and reports the same problems.
+        let validate = rolesmith(d, &["validate"]);
+        assert_eq!(read(d, "generated/releases.json"), released);
         let build = rolesmith(d, &["build"]);
+        assert_eq!(validate.code, build.code, "{}", validate.text());
+        if build.code != 0 {
+            assert_eq!(
+                validate.stderr.replace("validation failed", "build failed"),
+                build.stderr
+            );
+        }
         insta::with_settings!({snapshot_path => "../../snapshots/version", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!("rule", build.text());
         });
