@@ -10,16 +10,24 @@ use std::fmt::Write;
 
 use serde::Serialize;
 
-use super::compare::{Bump, Comparison, FeatureChange, feature_changes, granted, permissions};
+use super::compare::{
+    Bump, Comparison, FeatureChange, FeaturePermission, Granted, feature_changes, permissions,
+};
 use super::{Ledger, Release};
 use crate::compile::{CompiledModule, Grant};
 
-/// True when every permission `feature` has in `reference` is granted by `grants`.
-fn fully_granted(reference: &[Grant], feature: &str, grants: &[Grant]) -> bool {
-    permissions(reference)
-        .iter()
-        .filter(|p| p.feature == feature)
-        .all(|p| granted(grants, &p.permission))
+/// The permissions of `reference`, by feature.
+fn by_feature(reference: &[Grant]) -> BTreeMap<String, Vec<FeaturePermission>> {
+    let mut out: BTreeMap<String, Vec<FeaturePermission>> = BTreeMap::new();
+    for p in permissions(reference) {
+        out.entry(p.feature.clone()).or_default().push(p);
+    }
+    out
+}
+
+/// True when every permission of a feature (`wanted`) is granted by `grants`.
+fn fully_granted(wanted: Option<&Vec<FeaturePermission>>, grants: &Granted<'_>) -> bool {
+    wanted.is_none_or(|ps| ps.iter().all(|p| grants.covers(&p.permission)))
 }
 
 /// Feature ids of a grant list, first-seen order.
@@ -40,11 +48,16 @@ fn since_in(
     reference: &[Grant],
     history: &[(&semver::Version, &[Grant])],
 ) -> BTreeMap<String, semver::Version> {
+    let wanted = by_feature(reference);
+    let indexed: Vec<(&semver::Version, Granted<'_>)> = history
+        .iter()
+        .map(|(v, grants)| (*v, Granted::new(grants)))
+        .collect();
     let mut out = BTreeMap::new();
     for f in feature_ids(reference) {
         let mut since = None;
-        for (v, grants) in history.iter().rev() {
-            if fully_granted(reference, &f, grants) {
+        for (v, grants) in indexed.iter().rev() {
+            if fully_granted(wanted.get(&f), grants) {
                 since = Some((*v).clone());
             } else {
                 break;
@@ -141,12 +154,14 @@ pub fn capabilities(ledger: &Ledger) -> Capabilities {
                 )
             })
             .collect();
+        let wanted = by_feature(&latest.grants);
         let versions = releases
             .iter()
             .map(|r| {
+                let granted = Granted::new(&r.grants);
                 let mut features: Vec<String> = ids
                     .iter()
-                    .filter(|f| fully_granted(&latest.grants, f, &r.grants))
+                    .filter(|f| fully_granted(wanted.get(*f), &granted))
                     .cloned()
                     .collect();
                 features.sort();
