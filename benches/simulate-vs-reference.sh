@@ -3,7 +3,8 @@
 # evaluator's batch runner (tests/reference/simulate-batch.cjs), whole process
 # vs whole process, on the same deterministic file of 40,000 requests.
 # Usage: benches/simulate-vs-reference.sh [COUNT] [SEED]
-# Needs: node, `npm ci` in tests/reference. Builds rolesmith in release mode.
+# Needs: node, `npm ci` in tests/reference, GNU time (`/usr/bin/time`, for
+# peak memory). Builds rolesmith in release mode unless ROLESMITH names a binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 COUNT=${1:-40000}
@@ -12,8 +13,10 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 [ -d tests/reference/node_modules ] || (cd tests/reference && npm ci --no-audit --no-fund --silent)
-cargo build --release --no-default-features --quiet
-BIN=target/release/rolesmith
+if [ -z "${ROLESMITH:-}" ]; then
+  cargo build --release --no-default-features --quiet
+fi
+BIN=${ROLESMITH:-target/release/rolesmith}
 
 node tests/reference/gen-requests.cjs "$SEED" "$COUNT" > "$WORK/requests.jsonl"
 echo "requests: $COUNT (seed $SEED), $(wc -c < "$WORK/requests.jsonl") bytes"
@@ -38,3 +41,8 @@ if ! cmp -s <(grep -o '"decision":"[A-Za-z]*"' "$WORK/ours.jsonl") <(grep -o '"d
   exit 1
 fi
 echo "decisions: identical on all $COUNT requests"
+
+# Peak memory (maximum resident set) of each whole process.
+ours_kb=$(/usr/bin/time -f %M "$BIN" simulate --batch "$WORK/requests.jsonl" 2>&1 >/dev/null | tail -1)
+ref_kb=$(/usr/bin/time -f %M node tests/reference/simulate-batch.cjs "$WORK/requests.jsonl" 2>&1 >/dev/null | tail -1)
+echo "peak memory: rolesmith $((ours_kb / 1024)) MiB, reference $((ref_kb / 1024)) MiB"

@@ -165,7 +165,14 @@ fn result_json(ev: &Evaluation) -> Value {
 #[derive(Default)]
 struct Cache {
     parsed: HashMap<String, Rc<Result<Policy, ()>>>,
+    /// Bytes of document text the cache holds (its keys).
+    bytes: usize,
 }
+
+/// Most document text the cache keeps (parsed documents take a few times
+/// more): past it the cache starts again, so memory stays bounded whatever
+/// the batch holds, while a batch that reuses a few documents parses each once.
+const CACHE_BYTES: usize = 4 << 20;
 
 impl Cache {
     /// The parsed document, or the parse error named after its position.
@@ -178,6 +185,11 @@ impl Cache {
             Some(hit) => hit.clone(),
             None => {
                 let parsed = Rc::new(Policy::parse_str("", raw).map_err(|_| ()));
+                if self.bytes + raw.len() > CACHE_BYTES {
+                    self.parsed.clear();
+                    self.bytes = 0;
+                }
+                self.bytes += raw.len();
                 self.parsed.insert(raw.to_string(), parsed.clone());
                 parsed
             }
