@@ -11,7 +11,7 @@
 //! action keeps it. Coverage by one grant at a time: sound, never claims a
 //! permission is kept when it is not.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -114,20 +114,33 @@ fn conditions_implied(required: &Conditions, held: &Conditions) -> bool {
 /// Between two versions of a module nearly every permission is kept word
 /// for word, so an exact (action, resource, conditions) hit answers most
 /// questions with one hash lookup; only the rest are asked of
-/// `policy::coverage` grant by grant. An exact hit is used only where
+/// `policy::coverage`, and only of the grants that name the action or
+/// carry an action pattern. An exact hit is used only where
 /// coverage itself would say yes: the grant's action and resource cover
 /// themselves and its conditions imply themselves (checked once, here), so
 /// the answers are exactly [`grant_covers`]'s.
 pub struct Granted<'g> {
-    grants: &'g [Grant],
     exact: HashSet<(&'g str, &'g str, &'g Conditions)>,
+    /// Grants by each literal action they name (lower-case, as IAM compares
+    /// actions): a literal action covers only itself.
+    by_action: HashMap<String, Vec<&'g Grant>>,
+    /// Grants with an action pattern (`*`, `?`): they may cover anything.
+    patterned: Vec<&'g Grant>,
 }
 
 impl<'g> Granted<'g> {
     /// Indexes `grants`.
     pub fn new(grants: &'g [Grant]) -> Granted<'g> {
         let mut exact = HashSet::new();
+        let mut by_action: HashMap<String, Vec<&'g Grant>> = HashMap::new();
+        let mut patterned = Vec::new();
         for g in grants {
+            if g.actions.iter().any(|a| a.contains(['*', '?'])) {
+                patterned.push(g);
+            }
+            for a in g.actions.iter().filter(|a| !a.contains(['*', '?'])) {
+                by_action.entry(a.to_ascii_lowercase()).or_default().push(g);
+            }
             if !conditions_implied(&g.conditions, &g.conditions) {
                 continue;
             }
@@ -143,14 +156,28 @@ impl<'g> Granted<'g> {
                 }
             }
         }
-        Granted { grants, exact }
+        Granted {
+            exact,
+            by_action,
+            patterned,
+        }
     }
 
     /// Is the permission granted by one of the grants?
     pub fn covers(&self, p: &Permission) -> bool {
-        self.exact
+        if self
+            .exact
             .contains(&(p.action.as_str(), p.resource.as_str(), &p.conditions))
-            || self.grants.iter().any(|g| grant_covers(g, p))
+        {
+            return true;
+        }
+        // Only grants that name the action, or have a pattern, can cover it.
+        let named = self.by_action.get(&p.action.to_ascii_lowercase());
+        named
+            .into_iter()
+            .flatten()
+            .chain(self.patterned.iter())
+            .any(|g| grant_covers(g, p))
     }
 }
 
