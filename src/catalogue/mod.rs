@@ -15,17 +15,15 @@
 //! a malformed line is skipped, never a panic (a test checks the embedded
 //! file is well formed).
 
-pub mod arn;
 mod format;
-pub mod pattern;
 
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
-pub use arn::{derive, fits};
-pub use pattern::{ActionPattern, PatternError};
+use crate::iam::sub::{self, Token};
+use crate::iam::{action, wildcard};
 
 use format::{ServiceData, ServiceEntry};
 
@@ -103,7 +101,7 @@ impl Action<'_> {
 
     /// The service prefix (`connect`).
     pub fn service(&self) -> &str {
-        self.name.split_once(':').map_or(self.name, |(s, _)| s)
+        action::service(self.name).unwrap_or(self.name)
     }
 
     /// Every condition key listed for the action or any of its resource
@@ -134,21 +132,15 @@ impl Action<'_> {
 /// Case-insensitive, as IAM compares condition-key names.
 pub fn condition_key_matches(listed: &str, key: &str) -> bool {
     let mut pattern = String::with_capacity(listed.len());
-    let mut rest = listed;
-    while let Some(start) = rest.find("${") {
-        match rest[start..].find('}') {
-            Some(end) => {
-                pattern.push_str(&rest[..start]);
-                pattern.push_str("?*");
-                rest = &rest[start + end + 1..];
-            }
-            None => break,
+    for t in sub::tokens(listed) {
+        match t {
+            Token::Placeholder(_) | Token::Escaped(_) => pattern.push_str("?*"),
+            Token::Literal(text) | Token::Unterminated(text) => pattern.push_str(text),
         }
     }
-    pattern.push_str(rest);
     // Listed keys contain no wildcards of their own, and `key` is a name, so
     // `?`/`*` in it are literal characters that `?*` may cover.
-    pattern::glob_match_ci(&pattern, key)
+    wildcard::glob_match_ci(&pattern, key)
 }
 
 fn sort_keys(keys: &mut Vec<&str>) {
@@ -183,9 +175,9 @@ impl Catalogue {
 
     /// The action named exactly `name` (`service:Action`, case-insensitive).
     pub fn action(&self, name: &str) -> Option<Action<'_>> {
-        let (service, action) = name.split_once(':')?;
+        let (service, act) = action::split(name)?;
         let data = self.service_data(service)?;
-        data.action(data.find(action)?)
+        data.action(data.find(act)?)
     }
 
     /// Actions whose name matches `pattern` (`*` and `?` wildcards,
@@ -193,7 +185,7 @@ impl Catalogue {
     /// without `:` is matched against whole names (`*` gives every action).
     pub fn matching(&self, pattern: &str) -> Vec<Action<'_>> {
         let mut out = Vec::new();
-        match pattern.split_once(':') {
+        match action::split(pattern) {
             Some((sp, ap)) => {
                 if ap.contains(':') {
                     // Names have exactly one colon.
@@ -204,15 +196,15 @@ impl Catalogue {
                 for e in self
                     .services
                     .iter()
-                    .filter(|e| pattern::glob_match_ci(sp, e.prefix))
+                    .filter(|e| wildcard::glob_match_ci(sp, e.prefix))
                 {
                     let data = self.data(e);
-                    if !pattern::has_wildcard(ap) {
+                    if !action::is_pattern(ap) {
                         out.extend(data.find(ap).and_then(|i| data.action(i)));
                         continue;
                     }
                     for (i, a) in data.actions.iter().enumerate() {
-                        if pattern::glob_match_ci(ap, a.short()) {
+                        if wildcard::glob_match_ci(ap, a.short()) {
                             out.extend(data.action(i));
                         }
                     }
@@ -222,7 +214,7 @@ impl Catalogue {
                 for e in &self.services {
                     let data = self.data(e);
                     for (i, a) in data.actions.iter().enumerate() {
-                        if pattern::glob_match_ci(pattern, &a.name) {
+                        if wildcard::glob_match_ci(pattern, &a.name) {
                             out.extend(data.action(i));
                         }
                     }

@@ -69,7 +69,7 @@ impl Lookup for Real {
         crate::catalogue::catalogue().has_service(prefix)
     }
     fn fits(&self, format: &str, resource: &str) -> bool {
-        crate::catalogue::arn::fits(format, resource)
+        crate::iam::arn::fits(format, resource)
     }
 }
 

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::condition::{ConditionClause, Operator};
-use super::pattern::Pattern;
 use super::{Compiled, Effect, Element, Policy, PolicyError, Principal, Statement};
-use crate::manifest::Conditions;
+use crate::iam::Conditions;
+use crate::iam::pattern::Pattern;
 
 const STATEMENT_FIELDS: &[&str] = &[
     "Sid",
