@@ -186,7 +186,7 @@ fn parse_statement(
     }
     for (field, el) in [("Action", &action)] {
         for a in el.values() {
-            if a != "*" && !a.contains(':') {
+            if !crate::iam::action::is_policy_action(a) {
                 return Err(cx.err(
                     field,
                     format!(
