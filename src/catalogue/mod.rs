@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 use serde::Serialize;
 
 use crate::iam::sub::{self, Token};
-use crate::iam::{action, wildcard};
+use crate::iam::{action, suggest, wildcard};
 
 use format::{ServiceData, ServiceEntry};
 
@@ -255,27 +255,11 @@ impl Catalogue {
         if action_part.is_empty() {
             return Vec::new();
         }
-        let typed_len = action_part.chars().count();
-        let limit = (typed_len / 3).max(2);
         let mut scored: Vec<(usize, &str)> = Vec::new();
         for e in services {
             let data = self.data(e);
             for a in &data.actions {
-                let short = a.short();
-                // A typed prefix of a real name (`connect:DescribeContact`) is a good hint.
-                let is_prefix = short
-                    .as_bytes()
-                    .get(..action_part.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(action_part.as_bytes()));
-                let d = if is_prefix {
-                    usize::from(short.len() != action_part.len())
-                } else if short.chars().count().abs_diff(typed_len) > limit {
-                    // The edit distance is at least the difference in length.
-                    continue;
-                } else {
-                    strsim::osa_distance(action_part, &short.to_ascii_lowercase())
-                };
-                if d <= limit {
+                if let Some(d) = suggest::score(action_part, a.short()) {
                     scored.push((d, &a.name));
                 }
             }
@@ -297,12 +281,10 @@ impl Catalogue {
     }
 
     fn closest_services(&self, prefix: &str, n: usize) -> Vec<(&ServiceEntry, usize)> {
-        let limit = (prefix.chars().count() / 3).max(2);
         let mut scored: Vec<(&ServiceEntry, usize)> = self
             .services
             .iter()
-            .map(|e| (e, strsim::osa_distance(prefix, e.prefix)))
-            .filter(|(_, d)| *d <= limit)
+            .filter_map(|e| suggest::score(prefix, e.prefix).map(|d| (e, d)))
             .collect();
         scored.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.prefix.cmp(b.0.prefix)));
         scored.truncate(n);
