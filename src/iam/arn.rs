@@ -74,6 +74,16 @@ pub fn concrete_parts(s: &str) -> std::str::SplitN<'_, char> {
     s.splitn(ARN_PARTS, ':')
 }
 
+/// Splits a concrete ARN into its six parts; `None` when there are fewer.
+pub fn split_concrete(s: &str) -> Option<[&str; ARN_PARTS]> {
+    let mut it = concrete_parts(s);
+    let mut parts = [""; ARN_PARTS];
+    for slot in &mut parts {
+        *slot = it.next()?;
+    }
+    Some(parts)
+}
+
 // ---------------------------------------------------------------------------
 // Resource patterns, as IAM matches them.
 
@@ -369,6 +379,11 @@ mod tests {
             concrete_parts("arn:aws:connect:${AWS::Region}:1:x").nth(3),
             Some("${AWS")
         );
+        assert_eq!(
+            split_concrete("arn:aws:iam::1:role/a:b"),
+            Some(["arn", "aws", "iam", "", "1", "role/a:b"])
+        );
+        assert_eq!(split_concrete("arn:aws:iam::1"), None);
     }
 
     #[test]

@@ -88,6 +88,11 @@ mod tests {
         assert_eq!(score("allowed_pattern", "pattern"), None);
         assert_eq!(score("extra", "version"), None);
         assert_eq!(score("", "x"), Some(1));
+        // Stray spaces and hyphens are two edits of a long name: proposed.
+        assert_eq!(
+            score("GetPipelineB- lueprint", "GetPipelineBlueprint"),
+            Some(2)
+        );
     }
 
     #[test]
