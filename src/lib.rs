@@ -7,12 +7,15 @@
 //! -> `review` (documents). `live` reads roles as plain data, `drift` compares
 //! them with the compiled model using `policy`, `report` renders results.
 //! Only `cli`, the loaders, `live` and `fsutil` touch disk, network or clock.
+//! `iam` (wildcards, ARNs, `Fn::Sub`, action names, suggestions) depends on
+//! nothing else in the crate and is used by all of them.
 
 pub mod catalogue;
 pub mod cli;
 pub mod compile;
 pub mod drift;
 pub mod fsutil;
+pub mod iam;
 pub mod json;
 pub mod live;
 pub mod manifest;

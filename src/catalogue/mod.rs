@@ -15,17 +15,15 @@
 //! a malformed line is skipped, never a panic (a test checks the embedded
 //! file is well formed).
 
-pub mod arn;
 mod format;
-pub mod pattern;
 
 use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
-pub use arn::{derive, fits};
-pub use pattern::{ActionPattern, PatternError};
+use crate::iam::sub::{self, Token};
+use crate::iam::{action, suggest, wildcard};
 
 use format::{ServiceData, ServiceEntry};
 
@@ -103,7 +101,7 @@ impl Action<'_> {
 
     /// The service prefix (`connect`).
     pub fn service(&self) -> &str {
-        self.name.split_once(':').map_or(self.name, |(s, _)| s)
+        action::service(self.name).unwrap_or(self.name)
     }
 
     /// Every condition key listed for the action or any of its resource
@@ -134,21 +132,15 @@ impl Action<'_> {
 /// Case-insensitive, as IAM compares condition-key names.
 pub fn condition_key_matches(listed: &str, key: &str) -> bool {
     let mut pattern = String::with_capacity(listed.len());
-    let mut rest = listed;
-    while let Some(start) = rest.find("${") {
-        match rest[start..].find('}') {
-            Some(end) => {
-                pattern.push_str(&rest[..start]);
-                pattern.push_str("?*");
-                rest = &rest[start + end + 1..];
-            }
-            None => break,
+    for t in sub::tokens(listed) {
+        match t {
+            Token::Placeholder(_) | Token::Escaped(_) => pattern.push_str("?*"),
+            Token::Literal(text) | Token::Unterminated(text) => pattern.push_str(text),
         }
     }
-    pattern.push_str(rest);
     // Listed keys contain no wildcards of their own, and `key` is a name, so
     // `?`/`*` in it are literal characters that `?*` may cover.
-    pattern::glob_match_ci(&pattern, key)
+    wildcard::glob_match_ci(&pattern, key)
 }
 
 fn sort_keys(keys: &mut Vec<&str>) {
@@ -183,9 +175,9 @@ impl Catalogue {
 
     /// The action named exactly `name` (`service:Action`, case-insensitive).
     pub fn action(&self, name: &str) -> Option<Action<'_>> {
-        let (service, action) = name.split_once(':')?;
+        let (service, act) = action::split(name)?;
         let data = self.service_data(service)?;
-        data.action(data.find(action)?)
+        data.action(data.find(act)?)
     }
 
     /// Actions whose name matches `pattern` (`*` and `?` wildcards,
@@ -193,7 +185,7 @@ impl Catalogue {
     /// without `:` is matched against whole names (`*` gives every action).
     pub fn matching(&self, pattern: &str) -> Vec<Action<'_>> {
         let mut out = Vec::new();
-        match pattern.split_once(':') {
+        match action::split(pattern) {
             Some((sp, ap)) => {
                 if ap.contains(':') {
                     // Names have exactly one colon.
@@ -204,15 +196,15 @@ impl Catalogue {
                 for e in self
                     .services
                     .iter()
-                    .filter(|e| pattern::glob_match_ci(sp, e.prefix))
+                    .filter(|e| wildcard::glob_match_ci(sp, e.prefix))
                 {
                     let data = self.data(e);
-                    if !pattern::has_wildcard(ap) {
+                    if !action::is_pattern(ap) {
                         out.extend(data.find(ap).and_then(|i| data.action(i)));
                         continue;
                     }
                     for (i, a) in data.actions.iter().enumerate() {
-                        if pattern::glob_match_ci(ap, a.short()) {
+                        if wildcard::glob_match_ci(ap, a.short()) {
                             out.extend(data.action(i));
                         }
                     }
@@ -222,7 +214,7 @@ impl Catalogue {
                 for e in &self.services {
                     let data = self.data(e);
                     for (i, a) in data.actions.iter().enumerate() {
-                        if pattern::glob_match_ci(pattern, &a.name) {
+                        if wildcard::glob_match_ci(pattern, &a.name) {
                             out.extend(data.action(i));
                         }
                     }
@@ -263,27 +255,11 @@ impl Catalogue {
         if action_part.is_empty() {
             return Vec::new();
         }
-        let typed_len = action_part.chars().count();
-        let limit = (typed_len / 3).max(2);
         let mut scored: Vec<(usize, &str)> = Vec::new();
         for e in services {
             let data = self.data(e);
             for a in &data.actions {
-                let short = a.short();
-                // A typed prefix of a real name (`connect:DescribeContact`) is a good hint.
-                let is_prefix = short
-                    .as_bytes()
-                    .get(..action_part.len())
-                    .is_some_and(|p| p.eq_ignore_ascii_case(action_part.as_bytes()));
-                let d = if is_prefix {
-                    usize::from(short.len() != action_part.len())
-                } else if short.chars().count().abs_diff(typed_len) > limit {
-                    // The edit distance is at least the difference in length.
-                    continue;
-                } else {
-                    strsim::osa_distance(action_part, &short.to_ascii_lowercase())
-                };
-                if d <= limit {
+                if let Some(d) = suggest::score(action_part, a.short()) {
                     scored.push((d, &a.name));
                 }
             }
@@ -305,12 +281,10 @@ impl Catalogue {
     }
 
     fn closest_services(&self, prefix: &str, n: usize) -> Vec<(&ServiceEntry, usize)> {
-        let limit = (prefix.chars().count() / 3).max(2);
         let mut scored: Vec<(&ServiceEntry, usize)> = self
             .services
             .iter()
-            .map(|e| (e, strsim::osa_distance(prefix, e.prefix)))
-            .filter(|(_, d)| *d <= limit)
+            .filter_map(|e| suggest::score(prefix, e.prefix).map(|d| (e, d)))
             .collect();
         scored.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.prefix.cmp(b.0.prefix)));
         scored.truncate(n);

@@ -6,8 +6,9 @@
 use std::fmt::Write as _;
 
 use super::{Exit, Format, Global, eprint_diagnostic, eprint_error, print_out};
-use crate::catalogue::pattern::has_wildcard;
-use crate::catalogue::{self, Action, ActionPattern, Catalogue};
+use crate::catalogue::{self, Action, Catalogue};
+use crate::iam::action::ActionPattern;
+use crate::iam::wildcard::has_wildcard;
 use clap::Args;
 
 /// Arguments of `actions`.

@@ -150,13 +150,9 @@ impl Ctx<'_> {
     }
 
     fn unknown_module(&self, id: &str) -> String {
-        let best = self
-            .compiled
-            .iter()
-            .map(|c| (strsim::levenshtein(id, &c.module), &c.module))
-            .min();
+        let best = crate::iam::suggest::best(id, self.compiled.iter().map(|c| c.module.as_str()));
         match best {
-            Some((d, m)) if d <= 3 => {
+            Some(m) => {
                 format!("unknown module `{id}`; did you mean `{m}`?")
             }
             _ => format!(

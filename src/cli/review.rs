@@ -38,10 +38,7 @@ pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
     };
     let Some(module) = l.project.modules.iter().find(|m| m.id == a.module) else {
         let ids: Vec<&str> = l.project.modules.iter().map(|m| m.id.as_str()).collect();
-        let hint = ids
-            .iter()
-            .filter(|id| strsim::damerau_levenshtein(id, &a.module) <= 3)
-            .min_by_key(|id| strsim::damerau_levenshtein(id, &a.module))
+        let hint = crate::iam::suggest::best(&a.module, ids.iter().copied())
             .map(|id| format!("did you mean `{id}`? "))
             .unwrap_or_default();
         let known = if ids.is_empty() {

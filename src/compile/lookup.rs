@@ -38,10 +38,10 @@ impl ActionLookup for crate::catalogue::Catalogue {
             .collect()
     }
     fn fits(&self, format: &str, resource: &str) -> bool {
-        crate::catalogue::arn::fits(format, resource)
+        crate::iam::arn::fits(format, resource)
     }
     fn derive(&self, format: &str, params: &BTreeSet<String>) -> String {
-        crate::catalogue::arn::derive(format, params)
+        crate::iam::arn::derive(format, params)
     }
     fn version(&self) -> String {
         self.source().to_string()

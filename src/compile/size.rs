@@ -10,6 +10,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::iam::sub::{self, Token};
+
 /// Most characters in one customer managed policy (not adjustable).
 pub const MANAGED_POLICY_LIMIT: usize = 6_144;
 /// Most characters in a trust policy (the default quota).
@@ -59,30 +61,18 @@ impl WorstCase {
     /// to their worst-case length.
     fn substitute(&self, s: &str) -> String {
         let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        while let Some(start) = rest.find("${") {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 2..];
-            match after.find('}') {
-                Some(end) => {
-                    let name = &after[..end];
-                    if let Some(literal) = name.strip_prefix('!') {
-                        // `${!x}` is Fn::Sub's escape for a literal `${x}`.
-                        out.push_str("${");
-                        out.push_str(literal);
-                        out.push('}');
-                    } else {
-                        out.push_str(&"x".repeat(self.len_of(name)));
-                    }
-                    rest = &after[end + 1..];
+        for t in sub::tokens(s) {
+            match t {
+                // `${!x}` is Fn::Sub's escape for a literal `${x}`.
+                Token::Escaped(literal) => {
+                    out.push_str("${");
+                    out.push_str(literal);
+                    out.push('}');
                 }
-                None => {
-                    out.push_str(&rest[start..]);
-                    rest = "";
-                }
+                Token::Placeholder(name) => out.push_str(&"x".repeat(self.len_of(name))),
+                Token::Literal(text) | Token::Unterminated(text) => out.push_str(text),
             }
         }
-        out.push_str(rest);
         out
     }
 

@@ -6,6 +6,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::iam::sub::{self, Piece};
+
 /// Values for `${...}` placeholders.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Values(pub BTreeMap<String, String>);
@@ -14,26 +16,12 @@ impl Values {
     /// Replaces every known `${Name}`; unknown names stay as written.
     pub fn apply(&self, s: &str) -> String {
         let mut out = String::with_capacity(s.len());
-        let mut rest = s;
-        while let Some(i) = rest.find("${") {
-            out.push_str(&rest[..i]);
-            let after = &rest[i + 2..];
-            match after.find('}') {
-                Some(end) => {
-                    let name = &after[..end];
-                    match self.0.get(name) {
-                        Some(v) => out.push_str(v),
-                        None => out.push_str(&rest[i..i + 3 + end]),
-                    }
-                    rest = &after[end + 1..];
-                }
-                None => {
-                    out.push_str(&rest[i..]);
-                    rest = "";
-                }
+        for p in sub::pieces(s) {
+            match p.inner().and_then(|name| self.0.get(name)) {
+                Some(v) => out.push_str(v),
+                None => out.push_str(p.raw),
             }
         }
-        out.push_str(rest);
         out
     }
 
@@ -46,17 +34,13 @@ impl Values {
     }
 }
 
-/// `${Name}` placeholders of a `Fn::Sub` string, in order.
+/// `${Name}` placeholders of a `Fn::Sub` string, in order. An escape
+/// `${!x}` is listed as the name `!x`, as written.
 pub fn placeholders(s: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = s;
-    while let Some(i) = rest.find("${") {
-        let after = &rest[i + 2..];
-        let Some(end) = after.find('}') else { break };
-        out.push(after[..end].to_string());
-        rest = &after[end + 1..];
-    }
-    out
+    sub::pieces(s)
+        .filter_map(|p| p.inner())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Binds the placeholders of `template` so that it equals `concrete`, or
@@ -64,36 +48,36 @@ pub fn placeholders(s: &str) -> Vec<String> {
 /// parts and path segments), so a value never swallows structure.
 pub fn bind(template: &str, concrete: &str) -> Option<BTreeMap<String, String>> {
     let mut binds = BTreeMap::new();
-    if bind_from(template, concrete, &mut binds) {
+    let pieces: Vec<Piece<'_>> = sub::pieces(template).collect();
+    if bind_from(&pieces, concrete, &mut binds) {
         Some(binds)
     } else {
         None
     }
 }
 
-fn bind_from(t: &str, c: &str, binds: &mut BTreeMap<String, String>) -> bool {
-    let Some(i) = t.find("${") else {
-        return t == c;
+fn bind_from(t: &[Piece<'_>], c: &str, binds: &mut BTreeMap<String, String>) -> bool {
+    let Some((first, t_rest)) = t.split_first() else {
+        return c.is_empty();
     };
-    if !c.starts_with(&t[..i]) {
-        return false;
-    }
-    let after = &t[i + 2..];
-    let Some(end) = after.find('}') else {
-        return t == c;
+    let Some(name) = first.inner() else {
+        // Text (an unterminated `${` included) must be there as written.
+        return c
+            .strip_prefix(first.raw)
+            .is_some_and(|c_rest| bind_from(t_rest, c_rest, binds));
     };
-    let name = &after[..end];
-    let t_rest = &after[end + 1..];
-    let c_rest = &c[i..];
-    let max = c_rest.find([':', '/']).unwrap_or(c_rest.len());
+    let max = c.find([':', '/']).unwrap_or(c.len());
     for len in (1..=max).rev() {
-        let value = &c_rest[..len];
+        let (Some(value), Some(c_rest)) = (c.get(..len), c.get(len..)) else {
+            // Not a character boundary.
+            continue;
+        };
         if binds.get(name).is_some_and(|v| v != value) {
             continue;
         }
         let mut trial = binds.clone();
         trial.insert(name.to_string(), value.to_string());
-        if bind_from(t_rest, &c_rest[len..], &mut trial) {
+        if bind_from(t_rest, c_rest, &mut trial) {
             *binds = trial;
             return true;
         }

@@ -59,7 +59,7 @@ impl AttachedPolicy {
 
 /// True when `arn` names an AWS managed policy.
 pub fn is_aws_managed_arn(arn: &str) -> bool {
-    arn.split(':').nth(4) == Some("aws")
+    crate::iam::arn::concrete_parts(arn).nth(4) == Some("aws")
 }
 
 /// What CloudFormation says about the stack that deployed the role.
@@ -116,12 +116,16 @@ impl RoleSnapshot {
 
     /// The account id in the role ARN.
     pub fn account_id(&self) -> Option<&str> {
-        self.arn.split(':').nth(4).filter(|s| !s.is_empty())
+        crate::iam::arn::concrete_parts(&self.arn)
+            .nth(4)
+            .filter(|s| !s.is_empty())
     }
 
     /// The partition in the role ARN (`aws`, `aws-cn`, `aws-us-gov`).
     pub fn partition(&self) -> Option<&str> {
-        self.arn.split(':').nth(1).filter(|s| !s.is_empty())
+        crate::iam::arn::concrete_parts(&self.arn)
+            .nth(1)
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -157,15 +161,8 @@ impl RoleTarget {
 
 /// The role name in a role ARN, or `None` when `arn` is not a role ARN.
 pub fn role_name_of(arn: &str) -> Option<&str> {
-    let mut parts = arn.splitn(6, ':');
-    let (arn_tag, _partition, service, _region, _account, resource) = (
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-        parts.next()?,
-    );
+    let [arn_tag, _partition, service, _region, _account, resource] =
+        crate::iam::arn::split_concrete(arn)?;
     if arn_tag != "arn" || service != "iam" {
         return None;
     }

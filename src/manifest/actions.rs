@@ -7,9 +7,9 @@
 //! with a small fake and do not depend on the catalogue's borrowing types.
 
 use super::diag::ProblemKind;
-use super::module::is_wild;
 use super::walk::Ctx;
 use super::yaml::Span;
+use crate::iam::action;
 
 /// What validation needs to know about one catalogue action.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,7 +70,7 @@ impl Lookup for Real {
         crate::catalogue::catalogue().has_service(prefix)
     }
     fn fits(&self, format: &str, resource: &str) -> bool {
-        crate::catalogue::arn::fits(format, resource)
+        crate::iam::arn::fits(format, resource)
     }
 }
 
@@ -127,8 +127,8 @@ pub fn check_with(
     let before = cx.problems.len();
     let mut resolved = Vec::new();
     for (name, span) in actions {
-        let service = name.split_once(':').map_or("", |(s, _)| s);
-        if is_wild(&name) {
+        let service = action::service(&name).unwrap_or_default();
+        if action::is_pattern(&name) {
             let found = l.matching(&name);
             if found.is_empty() {
                 let msg = if l.has_service(service) {

@@ -114,9 +114,8 @@ pub struct Feature {
     pub wildcard_reason: Option<String>,
 }
 
-/// An IAM `Condition` block: operator -> condition key -> values. Sorted maps
-/// keep output deterministic.
-pub type Conditions = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+/// Condition blocks are IAM vocabulary; re-exported where manifests use them.
+pub use crate::iam::Conditions;
 
 /// A loaded, validated project.
 #[derive(Debug, Clone, PartialEq, Eq)]

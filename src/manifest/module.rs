@@ -12,6 +12,7 @@ use super::model::{Conditions, Feature, Module, Parameter};
 use super::rules;
 use super::walk::Ctx;
 use super::yaml::{Node, Span, Value};
+use crate::iam::action;
 
 /// Allowed `max_length` of a parameter.
 pub const MAX_LENGTH_RANGE: std::ops::RangeInclusive<i128> = 1..=4096;
@@ -397,7 +398,8 @@ fn feature(
 
     // Wildcard rule: `wildcard_reason` iff an action has `*` or `?`.
     if let Some(acts) = &actions {
-        let wild: Vec<&(String, Span)> = acts.iter().filter(|(a, _)| is_wild(a)).collect();
+        let wild: Vec<&(String, Span)> =
+            acts.iter().filter(|(a, _)| action::is_pattern(a)).collect();
         match (wild.first(), reason_node) {
             (Some((a, span)), None) => cx.report(
                 *span,
@@ -438,11 +440,6 @@ fn feature(
     })
 }
 
-/// True when an action name is a pattern.
-pub fn is_wild(a: &str) -> bool {
-    a.contains('*') || a.contains('?')
-}
-
 /// The action strings with their spans, syntax and duplicates checked.
 fn action_list(cx: &mut Ctx<'_>, node: &Node, feature: &str) -> Option<Vec<(String, Span)>> {
     let what = format!("features.{feature}.actions");
@@ -464,18 +461,7 @@ fn action_list(cx: &mut Ctx<'_>, node: &Node, feature: &str) -> Option<Vec<(Stri
             continue;
         };
         let a = a.trim();
-        let ok = match a.split_once(':') {
-            Some((svc, act)) => {
-                !svc.is_empty()
-                    && !act.is_empty()
-                    && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                    && act
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
-            }
-            None => false,
-        };
-        if !ok {
+        if !action::is_manifest_name(a) {
             cx.report(
                 item.span,
                 ProblemKind::ActionSyntax,

@@ -4,6 +4,8 @@
 
 use std::ops::Range;
 
+use crate::iam::sub::{self, Token};
+
 /// Characters IAM allows in role names (`[\w+=,.@-]`).
 pub fn is_role_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_+=,.@-".contains(c)
@@ -95,23 +97,19 @@ pub fn placeholders<'p>(
     params: impl Iterator<Item = &'p str> + Clone,
 ) -> Vec<PlaceholderError> {
     let mut out = Vec::new();
-    let mut i = 0;
-    while let Some(pos) = s.get(i..).and_then(|r| r.find("${")) {
-        let start = i + pos;
-        let Some(end_rel) = s.get(start..).and_then(|r| r.find('}')) else {
-            out.push(PlaceholderError {
-                range: start..s.len(),
-                message: "unterminated `${` placeholder".to_owned(),
-                help: "close it with `}`, e.g. `${AWS::Region}`".to_owned(),
-            });
-            break;
+    for piece in sub::pieces(s) {
+        let name = match piece.token {
+            Token::Placeholder(name) => name,
+            Token::Literal(_) | Token::Escaped(_) => continue,
+            Token::Unterminated(_) => {
+                out.push(PlaceholderError {
+                    range: piece.range(),
+                    message: "unterminated `${` placeholder".to_owned(),
+                    help: "close it with `}`, e.g. `${AWS::Region}`".to_owned(),
+                });
+                break;
+            }
         };
-        let end = start + end_rel + 1;
-        let name = s.get(start + 2..end - 1).unwrap_or_default();
-        i = end;
-        if name.starts_with('!') {
-            continue;
-        }
         if PSEUDO.contains(&name) || params.clone().any(|p| p == name) {
             continue;
         }
@@ -128,7 +126,7 @@ pub fn placeholders<'p>(
             ));
         }
         out.push(PlaceholderError {
-            range: start..end,
+            range: piece.range(),
             message: format!("unknown placeholder `${{{name}}}`"),
             help,
         });

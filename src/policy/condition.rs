@@ -8,7 +8,8 @@
 
 use std::net::IpAddr;
 
-use super::pattern::{Pattern, resource_matches};
+use crate::iam::arn::resource_matches;
+use crate::iam::pattern::{Pattern, Tok};
 
 /// The operator family without qualifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -250,10 +251,10 @@ fn compare(base: Base, want: &Pattern, raw: Option<&str>, got: &str) -> bool {
         want.toks()
             .iter()
             .map(|t| match t {
-                super::pattern::Tok::Char(c) => c.to_string(),
-                super::pattern::Tok::One => "?".to_string(),
-                super::pattern::Tok::Star => "*".to_string(),
-                super::pattern::Tok::Var { name, .. } => format!("${{{name}}}"),
+                Tok::Char(c) => c.to_string(),
+                Tok::One => "?".to_string(),
+                Tok::Star => "*".to_string(),
+                Tok::Var { name, .. } => format!("${{{name}}}"),
             })
             .collect::<String>()
             .into()

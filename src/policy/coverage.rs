@@ -14,9 +14,10 @@
 //! "not covered" for grants and on "denied" for denies.
 
 use super::condition::{Base, Operator};
-use super::pattern::{self, Pattern, glob_includes, glob_overlaps};
 use super::{ConditionalStatement, Effect, Element, Policy, Statement, StatementRef};
-use crate::manifest::Conditions;
+use crate::iam::Conditions;
+use crate::iam::arn;
+use crate::iam::pattern::{Pattern, glob_includes, glob_overlaps};
 
 /// Every action matched by `required` is matched by `grant` (ignoring case;
 /// `*` and `?` on both sides).
@@ -34,12 +35,12 @@ pub fn action_overlaps(a: &str, b: &str) -> bool {
 /// `required` is an opaque unknown value: only a `*` (or the same variable)
 /// in `grant` covers it.
 pub fn resource_covers(grant: &str, required: &str) -> bool {
-    pattern::resource_includes(&Pattern::new(grant, true), &Pattern::new(required, true))
+    arn::resource_includes(&Pattern::new(grant, true), &Pattern::new(required, true))
 }
 
 /// Some resource could be matched by both patterns (variables may take any value).
 pub fn resource_overlaps(a: &str, b: &str) -> bool {
-    pattern::resource_overlaps(&Pattern::new(a, true), &Pattern::new(b, true))
+    arn::resource_overlaps(&Pattern::new(a, true), &Pattern::new(b, true))
 }
 
 fn action_pattern(s: &str) -> Pattern {
@@ -235,23 +236,19 @@ fn allow_applies(st: &Statement, req: &Req<'_>) -> Applies {
     let resource_ok = match &st.resource {
         None => false,
         Some(Element::Listed(_)) => {
-            if res
-                .iter()
-                .any(|p| pattern::resource_includes(p, &req.resource))
-            {
+            if res.iter().any(|p| arn::resource_includes(p, &req.resource)) {
                 true
-            } else if let Some(p) = res.iter().find(|p| {
-                p.has_variables() && pattern::resource_includes(&p.widened(), &req.resource)
-            }) {
+            } else if let Some(p) = res
+                .iter()
+                .find(|p| p.has_variables() && arn::resource_includes(&p.widened(), &req.resource))
+            {
                 variables = p.variables();
                 true
             } else {
                 false
             }
         }
-        Some(Element::Not(_)) => !res
-            .iter()
-            .any(|p| pattern::resource_overlaps(p, &req.resource)),
+        Some(Element::Not(_)) => !res.iter().any(|p| arn::resource_overlaps(p, &req.resource)),
     };
     if !resource_ok {
         return Applies::No;
@@ -283,22 +280,20 @@ fn deny_applies(st: &Statement, req: &Req<'_>) -> Applies {
             // Opaque comparison first: a concrete overlap is certain.
             if res
                 .iter()
-                .any(|p| pattern::resource_overlaps_opaque(p, &req.resource))
+                .any(|p| arn::resource_overlaps_opaque(p, &req.resource))
             {
                 true
             } else {
                 let vars: Vec<String> = res
                     .iter()
-                    .filter(|p| pattern::resource_overlaps(p, &req.resource))
+                    .filter(|p| arn::resource_overlaps(p, &req.resource))
                     .flat_map(|p| p.variables().into_iter().chain(req.resource.variables()))
                     .collect();
                 variables = vars;
                 !variables.is_empty()
             }
         }
-        Some(Element::Not(_)) => !res
-            .iter()
-            .any(|p| pattern::resource_includes(p, &req.resource)),
+        Some(Element::Not(_)) => !res.iter().any(|p| arn::resource_includes(p, &req.resource)),
     };
     if !resource_hit {
         return Applies::No;

@@ -4,9 +4,9 @@
 
 use super::condition::Context;
 use super::coverage::{Coverage, DenyReason, Req, covers_req};
-use super::pattern::resource_matches;
 use super::{Decision, Effect, Element, Evaluation, Policy, Request, Statement, StatementRef};
-use crate::manifest::Conditions;
+use crate::iam::Conditions;
+use crate::iam::arn::resource_matches;
 
 /// Decides a concrete request. Explicit deny (identity or boundary) wins;
 /// otherwise an allow is needed in the identity policies and, when a

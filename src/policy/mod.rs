@@ -49,15 +49,14 @@ pub mod condition;
 pub mod coverage;
 mod eval;
 mod parse;
-pub mod pattern;
 
 use std::collections::BTreeMap;
 
 pub use condition::{ConditionClause, Operator};
 pub use eval::{evaluate, evaluate_as, evaluate_refs, evaluate_unknown_context};
 
-use crate::manifest::Conditions;
-use pattern::Pattern;
+use crate::iam::Conditions;
+use crate::iam::pattern::Pattern;
 
 /// A parsed, validated policy document.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,9 +7,10 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::condition::{ConditionClause, Operator};
-use super::pattern::Pattern;
 use super::{Compiled, Effect, Element, Policy, PolicyError, Principal, Statement};
-use crate::manifest::Conditions;
+use crate::iam::Conditions;
+use crate::iam::pattern::Pattern;
+use crate::iam::suggest;
 
 const STATEMENT_FIELDS: &[&str] = &[
     "Sid",
@@ -146,11 +147,7 @@ fn parse_statement(
     };
     for k in m.keys() {
         if !STATEMENT_FIELDS.contains(&k.as_str()) {
-            let hint = STATEMENT_FIELDS
-                .iter()
-                .find(|f| {
-                    strsim::jaro_winkler(&f.to_ascii_lowercase(), &k.to_ascii_lowercase()) > 0.85
-                })
+            let hint = suggest::best(k, STATEMENT_FIELDS.iter().copied())
                 .map(|f| format!("; did you mean `{f}`?"))
                 .unwrap_or_default();
             return Err(cx.err(k, format!("unknown field{hint}")));
@@ -186,7 +183,7 @@ fn parse_statement(
     }
     for (field, el) in [("Action", &action)] {
         for a in el.values() {
-            if a != "*" && !a.contains(':') {
+            if !crate::iam::action::is_policy_action(a) {
                 return Err(cx.err(
                     field,
                     format!(
@@ -326,13 +323,7 @@ fn conditions(
                 .next()
                 .unwrap_or(op_text)
                 .trim_end_matches("IfExists");
-            let hint = Operator::known_names()
-                .max_by(|a, b| {
-                    strsim::jaro_winkler(a, base)
-                        .partial_cmp(&strsim::jaro_winkler(b, base))
-                        .unwrap_or(std::cmp::Ordering::Equal)
-                })
-                .filter(|n| strsim::jaro_winkler(n, base) > 0.8)
+            let hint = suggest::best(base, Operator::known_names())
                 .map(|n| format!("; did you mean `{n}`?"))
                 .unwrap_or_default();
             return Err(cx.err(&field, format!("unknown condition operator{hint}")));

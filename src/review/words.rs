@@ -4,7 +4,8 @@
 //! literal values); the HTML renderer turns them into `<code>`.
 
 use super::lookup::ResourceType;
-use crate::manifest::Conditions;
+use crate::iam::Conditions;
+use crate::iam::sub::{self, Token};
 
 /// One piece of an ARN format: literal text or a `${Name}` placeholder.
 #[derive(Debug, PartialEq, Eq)]
@@ -14,37 +15,24 @@ enum Piece<'a> {
 }
 
 fn pieces(format: &str) -> Vec<Piece<'_>> {
-    let mut out = Vec::new();
-    let mut rest = format;
-    while let Some(i) = rest.find("${") {
-        let Some(end) = rest[i..].find('}').map(|e| e + i) else {
-            break;
-        };
-        if i > 0 {
-            out.push(Piece::Lit(&rest[..i]));
-        }
-        out.push(Piece::Ph(&rest[i + 2..end]));
-        rest = &rest[end + 1..];
-    }
-    if !rest.is_empty() {
-        out.push(Piece::Lit(rest));
-    }
-    out
+    sub::pieces(format)
+        .map(|p| match p.inner() {
+            Some(name) => Piece::Ph(name),
+            None => Piece::Lit(p.raw),
+        })
+        .collect()
 }
 
 /// Splits a resource into units: a `${...}` reference is one unit, so a
 /// placeholder of the format takes it whole.
 fn units(resource: &str) -> Vec<&str> {
     let mut out = Vec::new();
-    let mut rest = resource;
-    while !rest.is_empty() {
-        let len = if rest.starts_with("${") {
-            rest.find('}').map_or(rest.len(), |e| e + 1)
-        } else {
-            rest.chars().next().map_or(1, char::len_utf8)
-        };
-        out.push(&rest[..len]);
-        rest = &rest[len..];
+    for p in sub::pieces(resource) {
+        match p.token {
+            // One unit per character.
+            Token::Literal(text) => out.extend(text.split_inclusive(|_: char| true)),
+            Token::Placeholder(_) | Token::Escaped(_) | Token::Unterminated(_) => out.push(p.raw),
+        }
     }
     out
 }
@@ -148,9 +136,8 @@ fn val(v: &str) -> Val<'_> {
         Val::Any
     } else if v == "${AWS::StackName}" {
         Val::ThisStack
-    } else if let Some(p) = v.strip_prefix("${").and_then(|s| s.strip_suffix('}'))
+    } else if let Some(p) = only_placeholder(v)
         && !p.contains("${")
-        && !p.contains('}')
         && !p.starts_with("AWS::")
     {
         Val::Param(p)
@@ -158,6 +145,15 @@ fn val(v: &str) -> Val<'_> {
         Val::Pattern(v)
     } else {
         Val::Literal(v)
+    }
+}
+
+/// The name inside `v` when `v` is one `${...}` and nothing else.
+fn only_placeholder(v: &str) -> Option<&str> {
+    let mut ps = sub::pieces(v);
+    match (ps.next(), ps.next()) {
+        (Some(p), None) => p.inner(),
+        _ => None,
     }
 }
 
@@ -195,24 +191,9 @@ fn short_service(name: &str) -> String {
 
 /// The service part of an ARN, not counting `:` inside `${...}`.
 fn arn_service(resource: &str) -> &str {
-    let mut depth = 0usize;
-    let mut field = 0;
-    let mut start = 0;
-    for (i, c) in resource.char_indices() {
-        match c {
-            '{' if resource[..i].ends_with('$') => depth += 1,
-            '}' if depth > 0 => depth -= 1,
-            ':' if depth == 0 => {
-                if field == 2 {
-                    return &resource[start..i];
-                }
-                field += 1;
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if field == 2 { &resource[start..] } else { "" }
+    crate::iam::arn::sub_parts(resource)
+        .nth(2)
+        .unwrap_or_default()
 }
 
 /// Plain words for one granted resource (an `Fn::Sub` string): which

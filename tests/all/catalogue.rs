@@ -5,7 +5,8 @@ use std::collections::BTreeSet;
 
 use insta_cmd::assert_cmd_snapshot;
 use proptest::prelude::*;
-use rolesmith::catalogue::{self, arn, catalogue};
+use rolesmith::catalogue::{self, catalogue};
+use rolesmith::iam::arn;
 
 use crate::util::rolesmith;
 
@@ -157,7 +158,7 @@ fn wildcards_match_case_insensitively_sorted_by_name() {
 
 #[test]
 fn malformed_patterns_are_rejected() {
-    use catalogue::{ActionPattern, PatternError};
+    use rolesmith::iam::action::{ActionPattern, PatternError};
     assert!(matches!(
         ActionPattern::parse("connect"),
         Err(PatternError::NoColon(_))

@@ -1,8 +1,9 @@
 //! Property tests for the laws of pattern coverage.
 
 use proptest::prelude::*;
+use rolesmith::iam::arn::resource_matches;
+use rolesmith::iam::pattern::Pattern;
 use rolesmith::policy::coverage::{action_covers, resource_covers};
-use rolesmith::policy::pattern::{Pattern, resource_matches};
 
 /// Small alphabets make coincidences (and so interesting cases) frequent.
 fn pat() -> impl Strategy<Value = String> {

@@ -1,8 +1,54 @@
-//! Action-name patterns: `service:Action` with IAM's `*` and `?` wildcards,
-//! compared case-insensitively (IAM action names are case-insensitive).
+//! Action names: `service:ActionName`, split at the first `:`, with `*` and
+//! `?` allowed as wildcards in patterns. IAM compares action names
+//! ASCII case-insensitively ([`super::wildcard::glob_match_ci`]).
+//!
+//! Three spellings are accepted, from strict to lenient, and each caller
+//! keeps the one its input needs: [`is_manifest_name`] (what a module
+//! manifest may list), [`ActionPattern::parse`] (what the `actions` command
+//! searches with), [`is_policy_action`] (what an IAM policy document may
+//! hold, checked only for its colon, as IAM does).
 
 use miette::Diagnostic;
 use thiserror::Error;
+
+use super::wildcard::has_wildcard;
+
+/// Splits `service:Action` at the first `:`; `None` without a colon.
+pub fn split(name: &str) -> Option<(&str, &str)> {
+    name.split_once(':')
+}
+
+/// The service prefix of an action name (`connect`); `None` without a colon.
+pub fn service(name: &str) -> Option<&str> {
+    split(name).map(|(s, _)| s)
+}
+
+/// Is the name a pattern (does it contain `*` or `?`)?
+pub fn is_pattern(name: &str) -> bool {
+    has_wildcard(name)
+}
+
+/// The spelling a module manifest accepts: a non-empty service of ASCII
+/// letters, digits and `-`, a `:`, and a non-empty action of ASCII letters,
+/// digits and the wildcards `*` and `?`.
+pub fn is_manifest_name(name: &str) -> bool {
+    match split(name) {
+        Some((svc, act)) => {
+            !svc.is_empty()
+                && !act.is_empty()
+                && svc.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && act
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '*' || c == '?')
+        }
+        None => false,
+    }
+}
+
+/// What an IAM policy's `Action` may hold: `*`, or text with a `:`.
+pub fn is_policy_action(a: &str) -> bool {
+    a == "*" || a.contains(':')
+}
 
 /// Why an action pattern is malformed.
 #[derive(Debug, Clone, PartialEq, Eq, Error, Diagnostic)]
@@ -49,7 +95,7 @@ impl<'p> ActionPattern<'p> {
     /// Checks the shape of `pattern`: one `:`, both parts non-empty, only
     /// characters that occur in action names plus `*` and `?`.
     pub fn parse(pattern: &'p str) -> Result<Self, PatternError> {
-        let Some((service, action)) = pattern.split_once(':') else {
+        let Some((service, action)) = split(pattern) else {
             return Err(PatternError::NoColon(pattern.to_owned()));
         };
         if action.contains(':') {
@@ -75,80 +121,21 @@ impl<'p> ActionPattern<'p> {
     }
 }
 
-/// Does `s` contain `*` or `?`?
-pub fn has_wildcard(s: &str) -> bool {
-    s.contains(['*', '?'])
-}
-
-/// Matches `text` against `pattern` with `*` (any run, possibly empty) and
-/// `?` (exactly one character), ignoring ASCII case.
-///
-/// Linear-time greedy matching with one backtrack point, as in classic glob
-/// implementations, so hostile patterns cannot make it slow.
-#[expect(clippy::indexing_slicing, reason = "the loop keeps ti, bt < t.len()")]
-pub fn glob_match_ci(pattern: &str, text: &str) -> bool {
-    let p = pattern.as_bytes();
-    let t = text.as_bytes();
-    let (mut pi, mut ti) = (0usize, 0usize);
-    let mut back: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        if pi < p.len() {
-            match p[pi] {
-                b'*' => {
-                    back = Some((pi, ti));
-                    pi += 1;
-                    continue;
-                }
-                b'?' => {
-                    // `?` is one character, not one byte.
-                    pi += 1;
-                    ti += utf8_len(t[ti]);
-                    continue;
-                }
-                c if c.eq_ignore_ascii_case(&t[ti]) => {
-                    pi += 1;
-                    ti += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        match back {
-            Some((bp, bt)) => {
-                let next = bt + utf8_len(t[bt]);
-                back = Some((bp, next));
-                pi = bp + 1;
-                ti = next;
-            }
-            None => return false,
-        }
-    }
-    p[pi.min(p.len())..].iter().all(|&c| c == b'*')
-}
-
-fn utf8_len(first: u8) -> usize {
-    match first {
-        0xF0..=0xFF => 4,
-        0xE0..=0xEF => 3,
-        0xC0..=0xDF => 2,
-        _ => 1,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn glob() {
-        assert!(glob_match_ci("Describe*", "describecontactflow"));
-        assert!(glob_match_ci("*flow", "DescribeContactFlow"));
-        assert!(glob_match_ci("d?scribe*", "Describe"));
-        assert!(!glob_match_ci("d?scribe?", "Describe"));
-        assert!(glob_match_ci("*", ""));
-        assert!(!glob_match_ci("", "a"));
-        assert!(glob_match_ci("a*b*c", "aXbYbZc"));
-        assert!(!glob_match_ci("a*b*c", "aXbYbZ"));
-        assert!(glob_match_ci("?", "é"));
+    fn spellings() {
+        assert_eq!(split("s3:Get:Object"), Some(("s3", "Get:Object")));
+        assert_eq!(service("connect:Describe*"), Some("connect"));
+        assert_eq!(service("connect"), None);
+        assert!(is_manifest_name("connect:Describe*"));
+        assert!(!is_manifest_name("connect:Get_Thing"));
+        assert!(!is_manifest_name(":x"));
+        assert!(ActionPattern::parse("connect:Get_Thing").is_ok());
+        assert!(is_policy_action("*"));
+        assert!(!is_policy_action("s3"));
+        assert!(is_pattern("s3:Get?"));
     }
 }
