@@ -16,6 +16,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use serde::Serialize;
 
 use crate::compile::Grant;
+use crate::iam::wildcard::has_wildcard;
 use crate::manifest::Conditions;
 use crate::policy::condition::Operator;
 use crate::policy::coverage::{action_covers, clause_implied, resource_covers};
@@ -135,10 +136,10 @@ impl<'g> Granted<'g> {
         let mut by_action: HashMap<String, Vec<&'g Grant>> = HashMap::new();
         let mut patterned = Vec::new();
         for g in grants {
-            if g.actions.iter().any(|a| a.contains(['*', '?'])) {
+            if g.actions.iter().any(|a| has_wildcard(a)) {
                 patterned.push(g);
             }
-            for a in g.actions.iter().filter(|a| !a.contains(['*', '?'])) {
+            for a in g.actions.iter().filter(|a| !has_wildcard(a)) {
                 by_action.entry(a.to_ascii_lowercase()).or_default().push(g);
             }
             if !conditions_implied(&g.conditions, &g.conditions) {
@@ -147,10 +148,10 @@ impl<'g> Granted<'g> {
             let resources: Vec<&str> = g
                 .resources
                 .iter()
-                .filter(|r| resource_covers(r, r))
+                .filter(|r| covers_itself(r, resource_covers))
                 .map(String::as_str)
                 .collect();
-            for a in g.actions.iter().filter(|a| action_covers(a, a)) {
+            for a in g.actions.iter().filter(|a| covers_itself(a, action_covers)) {
                 for r in &resources {
                     exact.insert((a.as_str(), *r, &g.conditions));
                 }
@@ -179,6 +180,12 @@ impl<'g> Granted<'g> {
             .chain(self.patterned.iter())
             .any(|g| grant_covers(g, p))
     }
+}
+
+/// Does a pattern cover itself? Text without `*` or `?` always does (a
+/// literal, or an opaque `${...}` equal only to itself); a pattern is asked.
+fn covers_itself(p: &str, covers: fn(&str, &str) -> bool) -> bool {
+    !has_wildcard(p) || covers(p, p)
 }
 
 /// Permissions of `old` that no grant of `new` covers (whatever its feature:
