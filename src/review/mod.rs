@@ -11,6 +11,9 @@
 //! from `templates/`. Where the documents go is the pipeline's business:
 //! the index is given each document's link.
 
+mod deploy;
+mod doc;
+mod index;
 pub mod lookup;
 mod model;
 mod render;
@@ -18,11 +21,11 @@ pub mod words;
 
 use std::collections::BTreeMap;
 
-pub use lookup::{ResourceType, ReviewLookup};
-pub use model::{
+pub use doc::{
     ActionDoc, Attention, Changes, Counts, Deploy, DeployParam, FeatureDoc, IndexEntry,
     IndexModule, Notice, ParamDoc, Permission, ResourceDoc, Review, StatementDoc, Trust,
 };
+pub use lookup::{ResourceType, ReviewLookup};
 pub use render::{render_html, render_index_html, render_index_md, render_markdown};
 
 use crate::compile::CompiledModule;
@@ -145,7 +148,7 @@ pub fn index(
     histories: &BTreeMap<String, History>,
     link: &dyn Fn(&str, &semver::Version, Format) -> String,
 ) -> Vec<IndexModule> {
-    model::index(project, compiled, histories, link)
+    index::index(project, compiled, histories, link)
 }
 
 /// Document settings from the project config.

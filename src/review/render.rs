@@ -9,7 +9,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use super::ReviewError;
-use super::model::{IndexModule, Review};
+use super::doc::{IndexModule, Review};
 
 const REVIEW_MD: &str = include_str!("templates/review.md");
 const REVIEW_HTML: &str = include_str!("templates/review.html");

@@ -141,7 +141,7 @@ fn val(v: &str) -> Val<'_> {
         && !p.starts_with("AWS::")
     {
         Val::Param(p)
-    } else if v.contains('*') || v.contains('?') {
+    } else if crate::iam::wildcard::has_wildcard(v) {
         Val::Pattern(v)
     } else {
         Val::Literal(v)
