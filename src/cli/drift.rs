@@ -176,7 +176,13 @@ impl Ctx<'_> {
             latest,
             releases: &releases,
         };
-        drift::check(self.config, &versions, subject, read)
+        drift::check(
+            crate::catalogue::catalogue(),
+            self.config,
+            &versions,
+            subject,
+            read,
+        )
     }
 }
 

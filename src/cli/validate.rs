@@ -28,7 +28,7 @@ pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
         ));
         return Exit::Failure;
     }
-    let project = manifest::load_project(&g.config);
+    let project = manifest::load_project(crate::catalogue::catalogue(), &g.config);
     // Every check `build` runs, writing nothing: compile (size budgets,
     // policy count) and the versioning step against the ledger.
     let project = match project {

@@ -15,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
+use crate::catalogue::Catalogue;
 use crate::compile::{CompiledModule, Grant};
 use crate::live::{AttachedPolicy, RawDoc, ReadError, ReadErrorKind, RoleSnapshot};
 use crate::manifest::Config;
@@ -250,8 +251,10 @@ pub struct Report {
     pub notes: Vec<String>,
 }
 
-/// Checks one role (or reports why it could not be read).
+/// Checks one role (or reports why it could not be read); `catalogue`
+/// expands the role's action patterns to find what it allows in excess.
 pub fn check(
+    catalogue: &Catalogue,
     config: &Config,
     versions: &ModuleVersions<'_>,
     subject: &Subject,
@@ -495,7 +498,8 @@ pub fn check(
     // Excess grants: compare against everything the deployed version and the
     // self-audit may use.
     let allowed_here: Vec<&Grant> = required.iter().chain(latest.self_audit.iter()).collect();
-    c.findings.extend(excess(&identity, &allowed_here));
+    c.findings
+        .extend(excess(catalogue, &identity, &allowed_here));
 
     report.features = latest_features
         .into_iter()
@@ -796,8 +800,7 @@ fn coverage_finding(cov: Coverage, g: &Grant, req: &Requirement, fix: &str) -> O
 
 /// Allow statements of the role that grant actions the module does not ask
 /// for: each statement's action patterns expanded against the catalogue.
-fn excess(identity: &[Policy], allowed: &[&Grant]) -> Vec<Finding> {
-    let cat = crate::catalogue::catalogue();
+fn excess(cat: &Catalogue, identity: &[Policy], allowed: &[&Grant]) -> Vec<Finding> {
     let needed = |name: &str| {
         allowed
             .iter()

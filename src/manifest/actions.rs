@@ -34,9 +34,6 @@ pub trait Lookup {
     fn fits(&self, format: &str, resource: &str) -> bool;
 }
 
-/// The embedded IAM catalogue, seen through [`Lookup`].
-struct Real;
-
 fn info(a: &crate::catalogue::Action<'_>) -> ActionInfo {
     let mut arn_formats: Vec<String> = Vec::new();
     for t in &a.resource_types {
@@ -52,31 +49,25 @@ fn info(a: &crate::catalogue::Action<'_>) -> ActionInfo {
     }
 }
 
-impl Lookup for Real {
+impl Lookup for crate::catalogue::Catalogue {
     fn action(&self, name: &str) -> Option<ActionInfo> {
-        crate::catalogue::catalogue().action(name).map(|a| info(&a))
+        crate::catalogue::Catalogue::action(self, name).map(|a| info(&a))
     }
     fn matching(&self, pattern: &str) -> Vec<ActionInfo> {
-        crate::catalogue::catalogue()
-            .matching(pattern)
+        crate::catalogue::Catalogue::matching(self, pattern)
             .iter()
             .map(info)
             .collect()
     }
     fn suggest(&self, name: &str, n: usize) -> Vec<String> {
-        crate::catalogue::catalogue().suggest(name, n)
+        crate::catalogue::Catalogue::suggest(self, name, n)
     }
     fn has_service(&self, prefix: &str) -> bool {
-        crate::catalogue::catalogue().has_service(prefix)
+        crate::catalogue::Catalogue::has_service(self, prefix)
     }
     fn fits(&self, format: &str, resource: &str) -> bool {
         crate::iam::arn::fits(format, resource)
     }
-}
-
-/// The catalogue in use.
-fn lookup() -> Option<&'static dyn Lookup> {
-    Some(&Real)
 }
 
 /// Checks a feature's actions and explicit resources against the catalogue.
@@ -88,15 +79,8 @@ pub fn check(
     resources: Option<Vec<(String, Span)>>,
     has_reason: bool,
 ) -> Option<Vec<String>> {
-    match lookup() {
-        Some(l) => check_with(l, cx, feature, actions, resources, has_reason),
-        None => {
-            let mut names: Vec<String> = actions.into_iter().map(|(a, _)| a).collect();
-            names.sort();
-            names.dedup();
-            Some(names)
-        }
-    }
+    let catalogue = cx.catalogue;
+    check_with(catalogue, cx, feature, actions, resources, has_reason)
 }
 
 /// An action of the feature as resolved: its name in the model and the
@@ -356,6 +340,7 @@ mod tests {
         let src = SourceFile::new("modules/x.yaml", "x");
         let mut problems = Vec::new();
         let mut cx = Ctx {
+            catalogue: crate::catalogue::catalogue(),
             src: &src,
             problems: &mut problems,
         };

@@ -19,13 +19,21 @@ pub const RESERVED_TAGS: [&str; 2] = ["rolesmith:module", "rolesmith:version"];
 /// Checks the config text. Problems go to `problems`; the config is returned
 /// when nothing is wrong with it. `name_prefix` is returned even when other
 /// parts are wrong, so module ids can still be checked against it.
-pub fn check(src: &SourceFile, problems: &mut Vec<Problem>) -> (Option<Config>, Option<String>) {
+pub fn check(
+    catalogue: &crate::catalogue::Catalogue,
+    src: &SourceFile,
+    problems: &mut Vec<Problem>,
+) -> (Option<Config>, Option<String>) {
     let before = problems.len();
     let root = match super::parse_yaml(src, problems) {
         Some(n) => n,
         None => return (None, None),
     };
-    let mut cx = Ctx { src, problems };
+    let mut cx = Ctx {
+        catalogue,
+        src,
+        problems,
+    };
     let (config, prefix) = check_root(&mut cx, &root);
     if cx.problems.len() > before {
         (None, prefix)

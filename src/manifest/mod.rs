@@ -23,7 +23,10 @@ pub use module::digest;
 /// Reads and validates a whole project: `config_path` and every
 /// `modules/*.yaml` in the same folder (in file-name order). Returns every
 /// problem at once. File names in problems are relative to the project root.
-pub fn load_project(config_path: &Path) -> Result<Project, Diagnostics> {
+pub fn load_project(
+    catalogue: &crate::catalogue::Catalogue,
+    config_path: &Path,
+) -> Result<Project, Diagnostics> {
     let root = match config_path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -70,7 +73,7 @@ pub fn load_project(config_path: &Path) -> Result<Project, Diagnostics> {
         )),
     }
     let srcs: Vec<&SourceFile> = modules_src.iter().collect();
-    let result = check_sources(config_src.as_ref(), &srcs, problems);
+    let result = check_sources(catalogue, config_src.as_ref(), &srcs, problems);
     result.map(|(config, modules)| Project {
         root,
         config,
@@ -79,30 +82,40 @@ pub fn load_project(config_path: &Path) -> Result<Project, Diagnostics> {
 }
 
 /// Validates a config text (named `name`, e.g. `rolesmith.yaml`) on its own.
-pub fn load_config_str(name: &Path, text: &str) -> Result<Config, Diagnostics> {
+pub fn load_config_str(
+    catalogue: &crate::catalogue::Catalogue,
+    name: &Path,
+    text: &str,
+) -> Result<Config, Diagnostics> {
     let src = SourceFile::new(name, text);
     let mut problems = Vec::new();
-    let (config, _) = config::check(&src, &mut problems);
+    let (config, _) = config::check(catalogue, &src, &mut problems);
     finish(problems, config)
 }
 
 /// Validates one manifest text on its own. `name` is its path relative to the
 /// project root (its stem must be the module id); `name_prefix` is the
 /// config's role-name prefix.
-pub fn load_module_str(name: &Path, text: &str, name_prefix: &str) -> Result<Module, Diagnostics> {
+pub fn load_module_str(
+    catalogue: &crate::catalogue::Catalogue,
+    name: &Path,
+    text: &str,
+    name_prefix: &str,
+) -> Result<Module, Diagnostics> {
     let src = SourceFile::new(name, text);
     let stem = name
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut problems = Vec::new();
-    let m = module::check(&src, &stem, Some(name_prefix), &mut problems);
+    let m = module::check(catalogue, &src, &stem, Some(name_prefix), &mut problems);
     finish(problems, m)
 }
 
 /// Validates a project given as texts: the config and `(path, text)` of each
 /// manifest (paths relative to the root, e.g. `modules/x.yaml`).
 pub fn load_project_str(
+    catalogue: &crate::catalogue::Catalogue,
     root: &Path,
     config: &str,
     modules: &[(PathBuf, String)],
@@ -113,20 +126,23 @@ pub fn load_project_str(
         .map(|(p, t)| SourceFile::new(p, t.as_str()))
         .collect();
     let refs: Vec<&SourceFile> = srcs.iter().collect();
-    check_sources(Some(&config_src), &refs, Vec::new()).map(|(config, modules)| Project {
-        root: root.to_path_buf(),
-        config,
-        modules,
+    check_sources(catalogue, Some(&config_src), &refs, Vec::new()).map(|(config, modules)| {
+        Project {
+            root: root.to_path_buf(),
+            config,
+            modules,
+        }
     })
 }
 
 fn check_sources(
+    catalogue: &crate::catalogue::Catalogue,
     config_src: Option<&SourceFile>,
     modules_src: &[&SourceFile],
     mut problems: Vec<Problem>,
 ) -> Result<(Config, Vec<Module>), Diagnostics> {
     let (config, prefix) = match config_src {
-        Some(src) => config::check(src, &mut problems),
+        Some(src) => config::check(catalogue, src, &mut problems),
         None => (None, None),
     };
     let mut modules = Vec::new();
@@ -136,7 +152,7 @@ fn check_sources(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if let Some(m) = module::check(src, &stem, prefix.as_deref(), &mut problems) {
+        if let Some(m) = module::check(catalogue, src, &stem, prefix.as_deref(), &mut problems) {
             modules.push(m);
         }
     }

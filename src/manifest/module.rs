@@ -22,6 +22,7 @@ pub const DEFAULT_MAX_LENGTH: u32 = 128;
 /// Checks one manifest. `stem` is the file name without `.yaml`; `prefix` the
 /// config's role-name prefix when known. Returns the module when nothing is wrong.
 pub fn check(
+    catalogue: &crate::catalogue::Catalogue,
     src: &SourceFile,
     stem: &str,
     prefix: Option<&str>,
@@ -29,7 +30,11 @@ pub fn check(
 ) -> Option<Module> {
     let before = problems.len();
     let root = super::parse_yaml(src, problems)?;
-    let mut cx = Ctx { src, problems };
+    let mut cx = Ctx {
+        catalogue,
+        src,
+        problems,
+    };
     let module = check_root(&mut cx, &root, stem, prefix);
     if cx.problems.len() > before {
         return None;

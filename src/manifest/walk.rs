@@ -11,6 +11,8 @@ use super::yaml::{Node, Span, Value};
 
 /// Checking state for one file.
 pub struct Ctx<'s> {
+    /// The IAM catalogue actions and ARN formats are checked against.
+    pub catalogue: &'s crate::catalogue::Catalogue,
     /// The file being checked.
     pub src: &'s SourceFile,
     /// Where problems go.

@@ -87,7 +87,7 @@ pub fn load<'c>(catalogue: &'c Catalogue, config: &Path) -> Result<Loaded<'c>, P
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let project = manifest::load_project(config).map_err(PipelineError::Manifest)?;
+    let project = manifest::load_project(catalogue, config).map_err(PipelineError::Manifest)?;
     from_project(catalogue, root, project)
 }
 

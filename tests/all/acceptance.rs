@@ -288,7 +288,11 @@ fn judge(
     extras: &Path,
     given: &BTreeMap<String, BTreeMap<String, String>>,
 ) -> (Vec<String>, usize) {
-    let project: Project = manifest::load_project(&root.join("rolesmith.yaml")).unwrap();
+    let project: Project = manifest::load_project(
+        rolesmith::catalogue::catalogue(),
+        &root.join("rolesmith.yaml"),
+    )
+    .unwrap();
     let cfg = &project.config;
     let mut fails = Vec::new();
     let mut n = 0usize;
@@ -1043,6 +1047,7 @@ fn template_description_fits_in_1024_bytes() {
         "導出データ".repeat(300)
     );
     let project = manifest::load_project_str(
+        rolesmith::catalogue::catalogue(),
         Path::new("."),
         &config,
         &[(PathBuf::from("modules/long.yaml"), manifest)],

@@ -14,8 +14,11 @@ fn fixtures() -> PathBuf {
 }
 
 fn shipped() -> Project {
-    manifest::load_project(&repo().join("rolesmith.yaml"))
-        .unwrap_or_else(|d| panic!("shipped project invalid: {:?}", d.problems))
+    manifest::load_project(
+        rolesmith::catalogue::catalogue(),
+        &repo().join("rolesmith.yaml"),
+    )
+    .unwrap_or_else(|d| panic!("shipped project invalid: {:?}", d.problems))
 }
 
 fn compiled(module: &str) -> CompiledModule {
@@ -324,6 +327,7 @@ fn crlf_and_bom_manifests_build_the_same_bytes() {
     assert!(!text.contains('\r'));
     let build = |manifest: String| {
         let p = manifest::load_project_str(
+            rolesmith::catalogue::catalogue(),
             std::path::Path::new("."),
             &config,
             &[(PathBuf::from("modules/contact-flows.yaml"), manifest)],

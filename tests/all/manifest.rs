@@ -62,7 +62,12 @@ fn module_fixtures() {
         insta::glob!("../fixtures/manifest", "modules/*.yaml", |path| {
             let text = std::fs::read_to_string(path).unwrap();
             let name = Path::new("modules").join(path.file_name().unwrap());
-            let r = manifest::load_module_str(&name, &text, "CXPortal-");
+            let r = manifest::load_module_str(
+                rolesmith::catalogue::catalogue(),
+                &name,
+                &text,
+                "CXPortal-",
+            );
             let expect_valid = path.file_stem().unwrap() == "valid";
             assert_eq!(r.is_ok(), expect_valid, "{}: {r:#?}", path.display());
             insta::assert_snapshot!(outcome(r, |m| format!("{m:#?}")));
@@ -75,7 +80,11 @@ fn config_fixtures() {
     snap!({
         insta::glob!("../fixtures/manifest", "config/*.yaml", |path| {
             let text = std::fs::read_to_string(path).unwrap();
-            let r = manifest::load_config_str(Path::new("rolesmith.yaml"), &text);
+            let r = manifest::load_config_str(
+                rolesmith::catalogue::catalogue(),
+                Path::new("rolesmith.yaml"),
+                &text,
+            );
             let expect_valid = path
                 .file_stem()
                 .unwrap()
@@ -94,7 +103,7 @@ fn project_fixtures() {
             "../fixtures/manifest",
             "projects/*/rolesmith.yaml",
             |path| {
-                let r = manifest::load_project(path);
+                let r = manifest::load_project(rolesmith::catalogue::catalogue(), path);
                 let expect_valid = path.parent().unwrap().file_name().unwrap() == "valid";
                 assert_eq!(r.is_ok(), expect_valid, "{}", path.display());
                 insta::assert_snapshot!(outcome(r, |p| {
@@ -121,6 +130,7 @@ fn project_fixtures() {
 #[test]
 fn problems_are_data() {
     let d = manifest::load_config_str(
+        rolesmith::catalogue::catalogue(),
         Path::new("rolesmith.yaml"),
         "vendor:\n  name: x\n  account_id: 111122223333\n  authoriser_role: R\n",
     )
@@ -139,7 +149,13 @@ fn problems_are_data() {
 #[test]
 fn digest_is_sha256_of_bytes() {
     let text = std::fs::read_to_string(fixtures().join("modules/valid.yaml")).unwrap();
-    let m = manifest::load_module_str(Path::new("modules/valid.yaml"), &text, "").unwrap();
+    let m = manifest::load_module_str(
+        rolesmith::catalogue::catalogue(),
+        Path::new("modules/valid.yaml"),
+        &text,
+        "",
+    )
+    .unwrap();
     assert_eq!(m.digest, manifest::digest(text.as_bytes()));
     assert!(m.digest.starts_with("sha256:") && m.digest.len() == 7 + 64);
     assert_eq!(m.source, Path::new("modules/valid.yaml"));
@@ -241,8 +257,8 @@ proptest! {
         while !t.is_char_boundary(p) { p -= 1; }
         t.insert_str(p, &junk);
         for r in [
-            manifest::load_module_str(Path::new("modules/valid.yaml"), &t, "CXPortal-").err(),
-            manifest::load_config_str(Path::new("rolesmith.yaml"), &t).err(),
+            manifest::load_module_str(rolesmith::catalogue::catalogue(), Path::new("modules/valid.yaml"), &t, "CXPortal-").err(),
+            manifest::load_config_str(rolesmith::catalogue::catalogue(), Path::new("rolesmith.yaml"), &t).err(),
         ].into_iter().flatten() {
             let lines = t.lines().count().max(1) + 1;
             for p in &r {
@@ -255,8 +271,8 @@ proptest! {
     /// Arbitrary bytes-as-text never panic either.
     #[test]
     fn random_text_never_panics(t in "\\PC{0,200}") {
-        let _ = manifest::load_module_str(Path::new("modules/x.yaml"), &t, "");
-        let _ = manifest::load_config_str(Path::new("rolesmith.yaml"), &t);
+        let _ = manifest::load_module_str(rolesmith::catalogue::catalogue(), Path::new("modules/x.yaml"), &t, "");
+        let _ = manifest::load_config_str(rolesmith::catalogue::catalogue(), Path::new("rolesmith.yaml"), &t);
     }
 }
 
@@ -268,7 +284,12 @@ fn catalogue_fixtures() {
         insta::glob!("../fixtures/manifest", "catalogue/*.yaml", |path| {
             let text = std::fs::read_to_string(path).unwrap();
             let name = Path::new("modules").join(path.file_name().unwrap());
-            let r = manifest::load_module_str(&name, &text, "CXPortal-");
+            let r = manifest::load_module_str(
+                rolesmith::catalogue::catalogue(),
+                &name,
+                &text,
+                "CXPortal-",
+            );
             let stem = path.file_stem().unwrap().to_string_lossy();
             let expect_valid = [
                 "canonical",

@@ -21,7 +21,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn load(config: &Path) -> Project {
-    manifest::load_project(config)
+    manifest::load_project(rolesmith::catalogue::catalogue(), config)
         .unwrap_or_else(|d| panic!("{} invalid: {:?}", config.display(), d.problems))
 }
 

@@ -289,7 +289,11 @@ fn ledger_api_previous_and_since() {
     );
 
     put_manifest(d, &h.join("v3.yaml"));
-    let project = rolesmith::manifest::load_project(&d.join("rolesmith.yaml")).unwrap();
+    let project = rolesmith::manifest::load_project(
+        rolesmith::catalogue::catalogue(),
+        &d.join("rolesmith.yaml"),
+    )
+    .unwrap();
     let current =
         rolesmith::compile::compile_project_with(rolesmith::catalogue::catalogue(), &project)
             .unwrap()

@@ -54,7 +54,13 @@ impl Role {
             role_arn: self.d.role_arn.clone(),
             region: Some("eu-west-2".into()),
         };
-        check(&p.config, &versions, &subject, read.as_ref())
+        check(
+            rolesmith::catalogue::catalogue(),
+            &p.config,
+            &versions,
+            &subject,
+            read.as_ref(),
+        )
     }
 
     async fn check(&self) -> Report {
@@ -406,7 +412,13 @@ async fn role_missing() {
         role_arn: arn,
         ..Subject::default()
     };
-    let rep = check(&p.config, &versions, &subject, read.as_ref());
+    let rep = check(
+        rolesmith::catalogue::catalogue(),
+        &p.config,
+        &versions,
+        &subject,
+        read.as_ref(),
+    );
     assert_eq!(kinds(&rep), [Kind::RoleMissing]);
     assert_eq!(rep.status, Status::Drift);
     assert!(rep.features.iter().all(|f| !f.available));

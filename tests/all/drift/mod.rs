@@ -29,7 +29,11 @@ pub fn project() -> &'static Project {
     static P: OnceLock<Project> = OnceLock::new();
     P.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let project = rolesmith::manifest::load_project(&root.join("rolesmith.yaml")).unwrap();
+        let project = rolesmith::manifest::load_project(
+            rolesmith::catalogue::catalogue(),
+            &root.join("rolesmith.yaml"),
+        )
+        .unwrap();
         let compiled =
             rolesmith::compile::compile_project_with(rolesmith::catalogue::catalogue(), &project)
                 .unwrap();

@@ -27,7 +27,13 @@ fn offline_cases() {
             region: Some("eu-west-2".into()),
         };
         let read = reader.read_role(&RoleTarget::new(arn));
-        let report = check(&p.config, &versions, &subject, read.as_ref());
+        let report = check(
+            rolesmith::catalogue::catalogue(),
+            &p.config,
+            &versions,
+            &subject,
+            read.as_ref(),
+        );
         insta::with_settings!({snapshot_path => "../../../snapshots/drift", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(rolesmith::report::text(&report));
         });

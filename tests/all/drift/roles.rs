@@ -84,7 +84,13 @@ fn check_case(path: &Path) -> (Case, Report) {
         region: case.region.clone(),
     };
     let read = read(&case, path);
-    let report = check(&p.config, &versions, &subject, read.as_ref());
+    let report = check(
+        rolesmith::catalogue::catalogue(),
+        &p.config,
+        &versions,
+        &subject,
+        read.as_ref(),
+    );
     (case, report)
 }
 

@@ -257,7 +257,13 @@ async fn a_refused_assume_role_is_access_denied_and_not_retried() {
         role_arn: arn.into(),
         ..Default::default()
     };
-    let rep = rolesmith::drift::check(&p.config, &versions, &subject, Err(&err));
+    let rep = rolesmith::drift::check(
+        rolesmith::catalogue::catalogue(),
+        &p.config,
+        &versions,
+        &subject,
+        Err(&err),
+    );
     assert_eq!(rep.status, rolesmith::drift::Status::Error);
     assert_eq!(rep.findings.len(), 1);
     assert_eq!(rep.findings[0].kind, rolesmith::drift::Kind::AccessDenied);
