@@ -72,7 +72,7 @@ pub struct FeatureChange {
 }
 
 /// Every permission of a list of grants, with its feature, sorted and unique.
-pub fn permissions(grants: &[Grant]) -> Vec<FeaturePermission> {
+pub fn permissions<'g>(grants: impl IntoIterator<Item = &'g Grant>) -> Vec<FeaturePermission> {
     let mut out = BTreeSet::new();
     for g in grants {
         for a in &g.actions {
@@ -131,7 +131,7 @@ pub struct Granted<'g> {
 
 impl<'g> Granted<'g> {
     /// Indexes `grants`.
-    pub fn new(grants: &'g [Grant]) -> Granted<'g> {
+    pub fn new(grants: impl IntoIterator<Item = &'g Grant>) -> Granted<'g> {
         let mut exact = HashSet::new();
         let mut by_action: HashMap<String, Vec<&'g Grant>> = HashMap::new();
         let mut patterned = Vec::new();
@@ -190,7 +190,10 @@ fn covers_itself(p: &str, covers: fn(&str, &str) -> bool) -> bool {
 
 /// Permissions of `old` that no grant of `new` covers (whatever its feature:
 /// a permission that moved to another feature is not lost for the role).
-pub fn lost(old: &[Grant], new: &[Grant]) -> Vec<FeaturePermission> {
+pub fn lost<'g>(
+    old: impl IntoIterator<Item = &'g Grant>,
+    new: impl IntoIterator<Item = &'g Grant>,
+) -> Vec<FeaturePermission> {
     let new = Granted::new(new);
     permissions(old)
         .into_iter()
@@ -201,21 +204,27 @@ pub fn lost(old: &[Grant], new: &[Grant]) -> Vec<FeaturePermission> {
 /// Per feature, what `new` added and removed compared with `old`, judged by
 /// coverage within the feature. Features in `new`'s order, then features
 /// only `old` had; only features that changed are listed.
-pub fn feature_changes(old: &[Grant], new: &[Grant]) -> Vec<FeatureChange> {
+pub fn feature_changes<'g>(old: &'g [Grant], new: &'g [Grant]) -> Vec<FeatureChange> {
     let mut ids: Vec<&str> = Vec::new();
     for g in new.iter().chain(old.iter()) {
         if !ids.contains(&g.feature.as_str()) {
             ids.push(&g.feature);
         }
     }
-    let of = |grants: &[Grant], id: &str| -> Vec<Grant> {
-        grants.iter().filter(|g| g.feature == id).cloned().collect()
+    let of = |grants: &'g [Grant], id: &str| -> Vec<&'g Grant> {
+        grants.iter().filter(|g| g.feature == id).collect()
     };
     let mut out = Vec::new();
     for id in ids {
         let (o, n) = (of(old, id), of(new, id));
-        let removed: Vec<Permission> = lost(&o, &n).into_iter().map(|p| p.permission).collect();
-        let added: Vec<Permission> = lost(&n, &o).into_iter().map(|p| p.permission).collect();
+        let removed: Vec<Permission> = lost(o.iter().copied(), n.iter().copied())
+            .into_iter()
+            .map(|p| p.permission)
+            .collect();
+        let added: Vec<Permission> = lost(n.iter().copied(), o.iter().copied())
+            .into_iter()
+            .map(|p| p.permission)
+            .collect();
         if !added.is_empty() || !removed.is_empty() {
             out.push(FeatureChange {
                 feature: id.to_string(),

@@ -51,7 +51,7 @@ fn since_in(
     let wanted = by_feature(reference);
     let indexed: Vec<(&semver::Version, Granted<'_>)> = history
         .iter()
-        .map(|(v, grants)| (*v, Granted::new(grants)))
+        .map(|(v, grants)| (*v, Granted::new(grants.iter())))
         .collect();
     let mut out = BTreeMap::new();
     for f in feature_ids(reference) {
