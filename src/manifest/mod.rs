@@ -189,15 +189,23 @@ fn finish<T>(problems: Vec<Problem>, value: Option<T>) -> Result<T, Diagnostics>
 
 /// Reads a file as UTF-8; a problem (without location) otherwise.
 fn read_source(path: &Path, name: &Path, problems: &mut Vec<Problem>) -> Option<SourceFile> {
-    // Opening a FIFO would wait for a writer forever; a device never ends.
-    if let Some(what) = std::fs::metadata(path).ok().and_then(|m| not_a_file(&m)) {
+    // A file-level problem: no position to show.
+    let unreadable = |problems: &mut Vec<Problem>, message: String, help: &str| {
         problems.push(SourceFile::new(name, "").problem(
             None,
             ProblemKind::Unreadable,
-            format!("`{}` is {what}, not a file", name.display()),
+            message,
             "",
-            Some("manifests and the config must be plain files; move it out of the way".to_owned()),
+            Some(help.to_owned()),
         ));
+    };
+    // Opening a FIFO would wait for a writer forever; a device never ends.
+    if let Some(what) = std::fs::metadata(path).ok().and_then(|m| not_a_file(&m)) {
+        unreadable(
+            problems,
+            format!("`{}` is {what}, not a file", name.display()),
+            "manifests and the config must be plain files; move it out of the way",
+        );
         return None;
     }
     match std::fs::read(path) {
@@ -232,13 +240,11 @@ fn read_source(path: &Path, name: &Path, problems: &mut Vec<Problem>) -> Option<
             }
         }
         Err(e) => {
-            problems.push(SourceFile::new(name, "").problem(
-                None,
-                ProblemKind::Unreadable,
+            unreadable(
+                problems,
                 format!("cannot read `{}`: {e}", name.display()),
-                "",
-                Some("check that the file exists and is readable".to_owned()),
-            ));
+                "check that the file exists and is readable",
+            );
             None
         }
     }
