@@ -13,7 +13,7 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::compile::Grant;
 use crate::iam::wildcard::has_wildcard;
@@ -22,7 +22,7 @@ use crate::policy::condition::Operator;
 use crate::policy::coverage::{action_covers, clause_implied, resource_covers};
 
 /// One action on one resource under the grant's conditions.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Permission {
     /// Action (or justified action pattern).
     pub action: String,
@@ -60,7 +60,7 @@ impl std::fmt::Display for FeaturePermission {
 }
 
 /// What one feature gained and lost between two versions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureChange {
     /// Feature id.
     #[serde(rename = "id")]
@@ -237,7 +237,7 @@ pub fn feature_changes<'g>(old: &'g [Grant], new: &'g [Grant]) -> Vec<FeatureCha
 }
 
 /// How big a version step is, or must be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Bump {
     /// Same grants.
@@ -337,6 +337,59 @@ impl Comparison {
             Bump::Minor
         } else {
             Bump::Patch
+        }
+    }
+}
+
+/// What a release changed since the one before it: what its changelog
+/// section says. Stored in the ledger when the release is made, so builds
+/// read it instead of comparing every pair of releases again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delta {
+    /// The release compared with (a delta for another one is stale).
+    #[serde(with = "super::ledger::version_text")]
+    pub previous: semver::Version,
+    /// The smallest step the change allows.
+    pub needed: Bump,
+    /// Per changed feature, permissions added and removed.
+    pub features: Vec<FeatureChange>,
+    /// Parameters added with a default.
+    pub parameters_added: Vec<String>,
+    /// Parameters added without a default.
+    pub parameters_added_without_default: Vec<String>,
+    /// Parameters removed.
+    pub parameters_removed: Vec<String>,
+    /// Parameters that lost their default.
+    pub parameters_lost_default: Vec<String>,
+}
+
+impl Delta {
+    /// Compares `new` with `old`, the release before it.
+    pub fn between(old: &super::Release, new: &super::Release) -> Delta {
+        let cmp = Comparison::of(old, new);
+        Delta {
+            previous: old.version.clone(),
+            needed: cmp.needed(),
+            features: feature_changes(&old.grants, &new.grants),
+            parameters_added: cmp.parameters_added,
+            parameters_added_without_default: cmp.parameters_added_without_default,
+            parameters_removed: cmp.parameters_removed,
+            parameters_lost_default: cmp.parameters_lost_default,
+        }
+    }
+
+    /// True when a customer's stack update could fail on parameters.
+    pub fn breaks_parameters(&self) -> bool {
+        !self.parameters_removed.is_empty()
+            || !self.parameters_added_without_default.is_empty()
+            || !self.parameters_lost_default.is_empty()
+    }
+
+    /// The stored delta of `new` when it was made against `old`, else computed.
+    pub fn of(old: &super::Release, new: &super::Release) -> Delta {
+        match &new.since_previous {
+            Some(d) if d.previous == old.version => d.clone(),
+            _ => Delta::between(old, new),
         }
     }
 }

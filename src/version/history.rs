@@ -11,7 +11,7 @@ use std::fmt::Write;
 use serde::Serialize;
 
 use super::compare::{
-    Bump, Comparison, FeatureChange, FeaturePermission, Granted, feature_changes, permissions,
+    Bump, Delta, FeatureChange, FeaturePermission, Granted, feature_changes, permissions,
 };
 use super::{Ledger, Release};
 use crate::compile::{CompiledModule, Grant};
@@ -235,39 +235,39 @@ pub fn changelog(module: &str, releases: &[&Release], current: Option<&Release>)
             out.push('\n');
             continue;
         };
-        let cmp = Comparison::of(prev, r);
+        let delta = Delta::of(prev, r);
         let step = Bump::between(&prev.version, &r.version);
         let _ = writeln!(
             out,
             "{} version after {}: {}.\n",
             capitalise(step.as_str()),
             prev.version,
-            match cmp.needed() {
+            match delta.needed {
                 Bump::Patch => "grants exactly the same",
                 Bump::Minor => "grants everything it granted, and more",
                 Bump::Major => "removes or narrows permissions",
             }
         );
-        let changes = feature_changes(&prev.grants, &r.grants);
-        for c in &changes {
+        let changes = &delta.features;
+        for c in changes {
             change_lines(&mut out, c, r.feature_description(&c.feature), false);
         }
-        for p in &cmp.parameters_added {
+        for p in &delta.parameters_added {
             let _ = writeln!(out, "- parameter `{p}` added (with a default)");
         }
-        for p in &cmp.parameters_added_without_default {
+        for p in &delta.parameters_added_without_default {
             let _ = writeln!(
                 out,
                 "- parameter `{p}` added (no default: stack updates must give it)"
             );
         }
-        for p in &cmp.parameters_removed {
+        for p in &delta.parameters_removed {
             let _ = writeln!(out, "- parameter `{p}` removed");
         }
-        for p in &cmp.parameters_lost_default {
+        for p in &delta.parameters_lost_default {
             let _ = writeln!(out, "- parameter `{p}` no longer has a default");
         }
-        if changes.is_empty() && !cmp.breaks_parameters() && cmp.parameters_added.is_empty() {
+        if changes.is_empty() && !delta.breaks_parameters() && delta.parameters_added.is_empty() {
             let _ = writeln!(out, "No permission changes.");
         }
         out.push('\n');

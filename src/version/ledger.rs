@@ -36,6 +36,10 @@ pub struct Release {
     /// The feature grants it shipped (self-audit grants excluded: they follow
     /// the policy split, not the product's features).
     pub grants: Vec<Grant>,
+    /// What it changed since the release before it, stored by `release`
+    /// (absent in older ledgers, and for a first release: then computed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since_previous: Option<super::compare::Delta>,
 }
 
 /// A parameter as far as stack updates care.
@@ -88,6 +92,7 @@ impl Release {
                 })
                 .collect(),
             grants: compiled.grants.clone(),
+            since_previous: None,
         }
     }
 
@@ -185,17 +190,33 @@ impl Ledger {
         self.modules.get(module)?.last()
     }
 
-    /// Adds (or replaces) a release, keeping versions ascending.
+    /// Adds (or replaces) a release, keeping versions ascending, and stores
+    /// each release's change since the one before it where it is missing or
+    /// was made against another release (a lower version released later).
     pub fn insert(&mut self, module: &str, release: Release) {
         let list = self.modules.entry(module.to_string()).or_default();
         list.retain(|r| r.version != release.version);
         list.push(release);
         list.sort_by(|a, b| a.version.cmp(&b.version));
+        for i in 1..list.len() {
+            let (Some(prev), Some(r)) = (list.get(i - 1), list.get(i)) else {
+                continue;
+            };
+            if r.since_previous.as_ref().map(|d| &d.previous) != Some(&prev.version) {
+                let delta = super::compare::Delta::between(prev, r);
+                if let Some(r) = list.get_mut(i) {
+                    r.since_previous = Some(delta);
+                }
+            }
+        }
+        if let Some(first) = list.first_mut() {
+            first.since_previous = None;
+        }
     }
 }
 
 /// Versions are written as text (`1.2.0`), as in manifests.
-mod version_text {
+pub(super) mod version_text {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &semver::Version, s: S) -> Result<S::Ok, S::Error> {

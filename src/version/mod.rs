@@ -20,7 +20,7 @@ mod ledger;
 mod plan;
 
 pub use compare::{
-    Bump, Comparison, FeatureChange, FeaturePermission, Permission, feature_changes,
+    Bump, Comparison, Delta, FeatureChange, FeaturePermission, Permission, feature_changes,
 };
 pub use diff::{ParameterChanges, Side, VersionDiff, diff, resolve};
 pub use error::VersionError;

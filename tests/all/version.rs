@@ -339,3 +339,40 @@ fn suggested_versions_skip_released_ones() {
         std::fs::read(d.join("generated/releases.json")).unwrap()
     );
 }
+
+/// Issue 12: each release stores what it changed since the one before it,
+/// so builds do not compare every pair of releases again; a lower version
+/// released later re-bases the stored change of the one above it, and the
+/// changelog is the same as when the versions are released in order.
+#[test]
+fn stored_deltas_follow_the_release_order() {
+    let h = fixtures().join("history");
+    let in_order = project();
+    for v in ["v1", "v2", "v3"] {
+        release(in_order.path(), &h.join(format!("{v}.yaml")));
+    }
+    let late = project();
+    let d = late.path();
+    release(d, &h.join("v1.yaml"));
+    release(d, &h.join("v3.yaml"));
+    let ledger = rolesmith::pipeline::read_ledger(d).unwrap();
+    let previous = |l: &Ledger, v: &str| {
+        l.get("flows", &semver::Version::parse(v).unwrap())
+            .unwrap()
+            .since_previous
+            .as_ref()
+            .map(|d| d.previous.to_string())
+    };
+    assert_eq!(previous(&ledger, "1.0.0"), None);
+    assert_eq!(previous(&ledger, "2.0.0").as_deref(), Some("1.0.0"));
+    // 1.1.0 after 2.0.0: 2.0.0's change is now against 1.1.0.
+    release(d, &h.join("v2.yaml"));
+    let ledger = rolesmith::pipeline::read_ledger(d).unwrap();
+    assert_eq!(previous(&ledger, "1.1.0").as_deref(), Some("1.0.0"));
+    assert_eq!(previous(&ledger, "2.0.0").as_deref(), Some("1.1.0"));
+    // The changelog `release` wrote uses the re-based changes.
+    assert_eq!(
+        read(d, "generated/flows/CHANGELOG.md"),
+        read(in_order.path(), "generated/flows/CHANGELOG.md")
+    );
+}
