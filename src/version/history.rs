@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::compare::{
     Bump, Delta, FeatureChange, FeaturePermission, Granted, feature_changes, permissions,
@@ -96,7 +96,7 @@ pub struct Capabilities {
 }
 
 /// One module's capabilities across its released versions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ModuleCapabilities {
     /// Highest released version.
     pub latest: String,
@@ -108,7 +108,7 @@ pub struct ModuleCapabilities {
 }
 
 /// A feature of the latest release.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FeatureSince {
     /// What the feature is for.
     pub description: String,
@@ -117,7 +117,7 @@ pub struct FeatureSince {
 }
 
 /// The features one released version fully grants.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionCapabilities {
     /// The version.
     pub version: String,
@@ -130,57 +130,74 @@ pub fn capabilities(ledger: &Ledger) -> Capabilities {
     let mut modules = BTreeMap::new();
     for m in ledger.modules() {
         let releases = ledger.releases(m);
-        let Some(latest) = releases.last() else {
-            continue;
-        };
-        let history: Vec<(&semver::Version, &[Grant])> = releases
-            .iter()
-            .map(|r| (&r.version, r.grants.as_slice()))
-            .collect();
-        let since = since_in(&latest.grants, &history);
-        let ids = feature_ids(&latest.grants);
-        let features = since
-            .iter()
-            .map(|(f, v)| {
-                (
-                    f.clone(),
-                    FeatureSince {
-                        description: latest
-                            .feature_description(f)
-                            .unwrap_or_default()
-                            .to_string(),
-                        since: v.to_string(),
-                    },
-                )
-            })
-            .collect();
-        let wanted = by_feature(&latest.grants);
-        let versions = releases
-            .iter()
-            .map(|r| {
-                let granted = Granted::new(&r.grants);
-                let mut features: Vec<String> = ids
-                    .iter()
-                    .filter(|f| fully_granted(wanted.get(*f), &granted))
-                    .cloned()
-                    .collect();
-                features.sort();
-                VersionCapabilities {
-                    version: r.version.to_string(),
-                    features,
-                }
-            })
-            .collect();
-        modules.insert(
-            m.to_string(),
-            ModuleCapabilities {
-                latest: latest.version.to_string(),
-                features,
-                versions,
-            },
-        );
+        // Stored by `release`; valid while no release was added since.
+        let stored = ledger
+            .stored_capabilities(m)
+            .filter(|c| fresh(c, &releases))
+            .cloned();
+        if let Some(c) = stored.or_else(|| module_capabilities(&releases)) {
+            modules.insert(m.to_string(), c);
+        }
     }
     Capabilities { modules }
+}
+
+/// Whether stored capabilities describe exactly these releases.
+fn fresh(c: &ModuleCapabilities, releases: &[&Release]) -> bool {
+    c.versions.len() == releases.len()
+        && c.versions
+            .iter()
+            .zip(releases)
+            .all(|(v, r)| v.version == r.version.to_string())
+}
+
+/// One module's capabilities across its releases (ascending); `None` when
+/// it has none.
+pub(super) fn module_capabilities(releases: &[&Release]) -> Option<ModuleCapabilities> {
+    let latest = releases.last()?;
+    let history: Vec<(&semver::Version, &[Grant])> = releases
+        .iter()
+        .map(|r| (&r.version, r.grants.as_slice()))
+        .collect();
+    let since = since_in(&latest.grants, &history);
+    let ids = feature_ids(&latest.grants);
+    let features = since
+        .iter()
+        .map(|(f, v)| {
+            (
+                f.clone(),
+                FeatureSince {
+                    description: latest
+                        .feature_description(f)
+                        .unwrap_or_default()
+                        .to_string(),
+                    since: v.to_string(),
+                },
+            )
+        })
+        .collect();
+    let wanted = by_feature(&latest.grants);
+    let versions = releases
+        .iter()
+        .map(|r| {
+            let granted = Granted::new(&r.grants);
+            let mut features: Vec<String> = ids
+                .iter()
+                .filter(|f| fully_granted(wanted.get(*f), &granted))
+                .cloned()
+                .collect();
+            features.sort();
+            VersionCapabilities {
+                version: r.version.to_string(),
+                features,
+            }
+        })
+        .collect();
+    Some(ModuleCapabilities {
+        latest: latest.version.to_string(),
+        features,
+        versions,
+    })
 }
 
 impl Capabilities {

@@ -12,6 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::VersionError;
+use super::history::ModuleCapabilities;
 use crate::compile::{CompiledModule, Grant};
 use crate::manifest::Module;
 
@@ -109,6 +110,9 @@ impl Release {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Ledger {
     modules: BTreeMap<String, Vec<Release>>,
+    /// Each module's capabilities as `release` last computed them (derived
+    /// data, kept so builds need not recompute them over every release).
+    capabilities: BTreeMap<String, ModuleCapabilities>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -116,6 +120,8 @@ pub struct Ledger {
 struct LedgerFile {
     format: u32,
     modules: BTreeMap<String, Vec<Release>>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    capabilities: BTreeMap<String, ModuleCapabilities>,
 }
 
 impl Ledger {
@@ -143,7 +149,10 @@ impl Ledger {
                 )));
             }
         }
-        Ok(Ledger { modules })
+        Ok(Ledger {
+            modules,
+            capabilities: file.capabilities,
+        })
     }
 
     /// The ledger as written: pretty JSON, sorted, trailing newline.
@@ -151,6 +160,7 @@ impl Ledger {
         let file = LedgerFile {
             format: LEDGER_FORMAT,
             modules: self.modules.clone(),
+            capabilities: self.capabilities.clone(),
         };
         crate::json::pretty(&file).map(String::into_bytes)
     }
@@ -212,6 +222,17 @@ impl Ledger {
         if let Some(first) = list.first_mut() {
             first.since_previous = None;
         }
+        let releases: Vec<&Release> = list.iter().collect();
+        match super::history::module_capabilities(&releases) {
+            Some(c) => self.capabilities.insert(module.to_string(), c),
+            None => self.capabilities.remove(module),
+        };
+    }
+
+    /// Capabilities of `module` as `release` stored them (may be stale:
+    /// see [`super::capabilities`]).
+    pub fn stored_capabilities(&self, module: &str) -> Option<&ModuleCapabilities> {
+        self.capabilities.get(module)
     }
 }
 

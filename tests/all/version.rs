@@ -370,9 +370,9 @@ fn stored_deltas_follow_the_release_order() {
     let ledger = rolesmith::pipeline::read_ledger(d).unwrap();
     assert_eq!(previous(&ledger, "1.1.0").as_deref(), Some("1.0.0"));
     assert_eq!(previous(&ledger, "2.0.0").as_deref(), Some("1.1.0"));
-    // The changelog `release` wrote uses the re-based changes.
-    assert_eq!(
-        read(d, "generated/flows/CHANGELOG.md"),
-        read(in_order.path(), "generated/flows/CHANGELOG.md")
-    );
+    // The changelog and capabilities `release` wrote use the re-based changes.
+    for file in ["generated/flows/CHANGELOG.md", "generated/capabilities.json"] {
+        assert_eq!(read(d, file), read(in_order.path(), file), "{file}");
+    }
+    assert!(ledger.stored_capabilities("flows").is_some());
 }
