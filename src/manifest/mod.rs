@@ -8,8 +8,10 @@
 mod actions;
 mod config;
 mod diag;
+mod features;
 pub mod model;
 mod module;
+mod parameters;
 pub mod rules;
 mod walk;
 mod yaml;

@@ -371,7 +371,10 @@ fn stored_deltas_follow_the_release_order() {
     assert_eq!(previous(&ledger, "1.1.0").as_deref(), Some("1.0.0"));
     assert_eq!(previous(&ledger, "2.0.0").as_deref(), Some("1.1.0"));
     // The changelog and capabilities `release` wrote use the re-based changes.
-    for file in ["generated/flows/CHANGELOG.md", "generated/capabilities.json"] {
+    for file in [
+        "generated/flows/CHANGELOG.md",
+        "generated/capabilities.json",
+    ] {
         assert_eq!(read(d, file), read(in_order.path(), file), "{file}");
     }
     assert!(ledger.stored_capabilities("flows").is_some());

@@ -1,0 +1,102 @@
+//! A manifest's `parameters`: names, descriptions, patterns, defaults and
+//! the `max_length` budgeted in size checks.
+
+use std::collections::BTreeMap;
+
+use super::diag::ProblemKind;
+use super::model::Parameter;
+use super::module::{DEFAULT_MAX_LENGTH, MAX_LENGTH_RANGE};
+use super::rules;
+use super::walk::Ctx;
+use super::yaml::{Node, Value};
+
+pub(super) fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, Parameter>> {
+    let before = cx.problems.len();
+    let mut out = BTreeMap::new();
+    for (name, kn, vn) in cx.entries(node, "parameters") {
+        if !rules::is_logical_id(name) {
+            cx.report(
+                kn.span,
+                ProblemKind::ParameterName,
+                format!("parameter name `{name}` is not a valid CloudFormation logical id"),
+                "invalid parameter name",
+                Some("use only letters and digits, e.g. `InstanceId`".to_owned()),
+            );
+        } else if rules::RESERVED_PARAMETERS.contains(&name) {
+            cx.report(
+                kn.span,
+                ProblemKind::ParameterName,
+                format!(
+                    "parameter name `{name}` is reserved: rolesmith declares it in every template"
+                ),
+                "reserved name",
+                Some("choose another name".to_owned()),
+            );
+        }
+        let what = format!("parameters.{name}");
+        let Some(f) = cx.fields(
+            vn,
+            kn.span,
+            &what,
+            &["description", "pattern", "default", "max_length"],
+        ) else {
+            continue;
+        };
+        let description = f
+            .required(cx, "description", "what the customer must give here")
+            .and_then(|n| cx.text(n, &format!("{what}.description")));
+        let pattern = f
+            .get("pattern")
+            .and_then(|n| cx.string(n, &format!("{what}.pattern")))
+            .map(str::to_owned);
+        let default = f.get("default").and_then(|n| match &n.value {
+            Value::Int(i) => Some(i.to_string()),
+            _ => cx.string(n, &format!("{what}.default")).map(str::to_owned),
+        });
+        let mut max_length = DEFAULT_MAX_LENGTH;
+        if let Some(n) = f.get("max_length") {
+            match cx.int(n, &format!("{what}.max_length")) {
+                Some(v) if MAX_LENGTH_RANGE.contains(&v) => {
+                    max_length = u32::try_from(v).unwrap_or(DEFAULT_MAX_LENGTH);
+                }
+                Some(v) => cx.report(
+                    n.span,
+                    ProblemKind::MaxLength,
+                    format!("`{what}.max_length` {v} is outside 1..=4096"),
+                    "out of range",
+                    Some(
+                        "give the longest value the customer may need, from 1 to 4096 characters"
+                            .to_owned(),
+                    ),
+                ),
+                None => {}
+            }
+        }
+        if let (Some(d), Some(n)) = (&default, f.get("default"))
+            && d.chars().count() > max_length as usize
+        {
+            cx.report(
+                n.span,
+                ProblemKind::MaxLength,
+                format!(
+                    "default of `{name}` is {} characters long, more than its max_length {max_length}",
+                    d.chars().count()
+                ),
+                "longer than max_length",
+                Some("shorten the default or raise `max_length`".to_owned()),
+            );
+        }
+        if let Some(description) = description {
+            out.insert(
+                name.to_owned(),
+                Parameter {
+                    description: description.to_owned(),
+                    pattern,
+                    default,
+                    max_length,
+                },
+            );
+        }
+    }
+    (cx.problems.len() == before).then_some(out)
+}
