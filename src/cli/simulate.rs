@@ -169,10 +169,11 @@ struct Cache {
     bytes: usize,
 }
 
-/// Most document text the cache keeps (parsed documents take a few times
-/// more): past it the cache starts again, so memory stays bounded whatever
-/// the batch holds, while a batch that reuses a few documents parses each once.
-const CACHE_BYTES: usize = 4 << 20;
+/// Most document text the cache keeps (a parsed document takes about 30
+/// times its text): past it the cache starts again, so memory stays bounded
+/// (tens of MiB) whatever the batch holds, while a batch that reuses a few
+/// documents parses each once.
+const CACHE_BYTES: usize = 1 << 20;
 
 impl Cache {
     /// The parsed document, or the parse error named after its position.
