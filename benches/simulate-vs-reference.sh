@@ -46,3 +46,8 @@ echo "decisions: identical on all $COUNT requests"
 ours_kb=$(/usr/bin/time -f %M "$BIN" simulate --batch "$WORK/requests.jsonl" 2>&1 >/dev/null | tail -1)
 ref_kb=$(/usr/bin/time -f %M node tests/reference/simulate-batch.cjs "$WORK/requests.jsonl" 2>&1 >/dev/null | tail -1)
 echo "peak memory: rolesmith $((ours_kb / 1024)) MiB, reference $((ref_kb / 1024)) MiB"
+
+# Worst case for the document cache: every request has its own policy.
+python3 benches/gen_distinct.py "$COUNT" > "$WORK/distinct.jsonl"
+distinct=$(/usr/bin/time -f '%e %M' "$BIN" simulate --batch "$WORK/distinct.jsonl" 2>&1 >/dev/null | tail -1)
+echo "distinct documents ($(wc -c < "$WORK/distinct.jsonl") bytes): rolesmith $(echo "$distinct" | awk '{printf "%.2f s, %d MiB peak", $1, $2 / 1024}')"
