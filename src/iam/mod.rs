@@ -7,6 +7,7 @@
 
 pub mod action;
 pub mod arn;
+pub mod operator;
 pub mod pattern;
 pub mod sub;
 pub mod suggest;

@@ -395,7 +395,7 @@ fn conditions(
                         continue;
                     }
                 };
-                let (_, base, _) = rules::split_operator(op);
+                let base = crate::iam::operator::split(op, false).base;
                 if (base == "Bool" || base == "Null") && s != "true" && s != "false" {
                     cx.report(
                         v.span,

@@ -165,21 +165,13 @@ pub const CONDITION_OPERATORS: [&str; 27] = [
     "Null",
 ];
 
-/// Splits `ForAnyValue:StringLikeIfExists` into (prefix, base, if_exists).
-pub fn split_operator(op: &str) -> (Option<&str>, &str, bool) {
-    let (prefix, rest) = match op.split_once(':') {
-        Some((p, r)) => (Some(p), r),
-        None => (None, op),
-    };
-    match rest.strip_suffix("IfExists") {
-        Some(base) => (prefix, base, true),
-        None => (prefix, rest, false),
-    }
-}
-
 /// Checks a condition operator; on error returns (message, suggestion).
 pub fn condition_operator(op: &str) -> Result<(), (String, Option<String>)> {
-    let (prefix, base, if_exists) = split_operator(op);
+    let crate::iam::operator::OperatorParts {
+        qualifier: prefix,
+        base,
+        if_exists,
+    } = crate::iam::operator::split(op, false);
     if let Some(p) = prefix
         && p != "ForAnyValue"
         && p != "ForAllValues"

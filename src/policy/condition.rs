@@ -125,18 +125,14 @@ impl Operator {
     /// Parses `ForAnyValue:StringLikeIfExists` and friends (operator names
     /// are matched ignoring case). `None` for an unknown operator.
     pub fn parse(text: &str) -> Option<Operator> {
-        let lower = text.to_ascii_lowercase();
-        let (set, rest) = if let Some(r) = lower.strip_prefix("foranyvalue:") {
-            (SetQualifier::ForAnyValue, r)
-        } else if let Some(r) = lower.strip_prefix("forallvalues:") {
-            (SetQualifier::ForAllValues, r)
-        } else {
-            (SetQualifier::Single, lower.as_str())
+        let parts = crate::iam::operator::split(text, true);
+        let set = match parts.qualifier {
+            None => SetQualifier::Single,
+            Some(q) if q.eq_ignore_ascii_case("ForAnyValue") => SetQualifier::ForAnyValue,
+            Some(q) if q.eq_ignore_ascii_case("ForAllValues") => SetQualifier::ForAllValues,
+            Some(_) => return None,
         };
-        let (rest, if_exists) = match rest.strip_suffix("ifexists") {
-            Some(r) => (r, true),
-            None => (rest, false),
-        };
+        let (rest, if_exists) = (parts.base, parts.if_exists);
         let base = BASES
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(rest))

@@ -283,17 +283,13 @@ pub fn resource(
 }
 
 fn operator_words(op: &str) -> (&'static str, String, bool) {
-    let (set, rest) = if let Some(r) = op.strip_prefix("ForAnyValue:") {
-        ("any value of ", r)
-    } else if let Some(r) = op.strip_prefix("ForAllValues:") {
-        ("every value of ", r)
-    } else {
-        ("", op)
+    let parts = crate::iam::operator::split(op, false);
+    let set = match parts.qualifier {
+        Some("ForAnyValue") => "any value of ",
+        Some("ForAllValues") => "every value of ",
+        _ => "",
     };
-    let (base, if_exists) = match rest.strip_suffix("IfExists") {
-        Some(b) => (b, true),
-        None => (rest, false),
-    };
+    let (base, if_exists) = (parts.base, parts.if_exists);
     let verb = match base {
         "StringEquals" | "ArnEquals" | "Bool" | "BinaryEquals" => "is",
         "StringEqualsIgnoreCase" => "is, ignoring case,",
