@@ -17,7 +17,6 @@
 
 mod format;
 
-use std::cmp::Ordering;
 use std::sync::OnceLock;
 
 use serde::Serialize;
@@ -148,12 +147,7 @@ fn sort_keys(keys: &mut Vec<&str>) {
     keys.dedup();
 }
 
-/// Compares ASCII case-insensitively without allocating.
-pub(crate) fn cmp_ci(a: &str, b: &str) -> Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-}
+pub(crate) use crate::iam::suggest::cmp_ci;
 
 impl Catalogue {
     /// Indexes a catalogue text in the layout of `data/iam-catalogue.txt`.

@@ -47,10 +47,15 @@ fn distance(t: &str, c: &str, limit: usize) -> Option<usize> {
 
 /// Orders two candidates when their scores tie: case-insensitively, then exactly.
 pub fn cmp_names(a: &str, b: &str) -> Ordering {
+    cmp_ci(a, b).then_with(|| a.cmp(b))
+}
+
+/// Names in ASCII-case-insensitive order (how IAM compares action and
+/// condition-key names).
+pub fn cmp_ci(a: &str, b: &str) -> Ordering {
     a.bytes()
         .map(|c| c.to_ascii_lowercase())
         .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
-        .then_with(|| a.cmp(b))
 }
 
 /// Up to `n` candidates close enough to `typed`, best first.

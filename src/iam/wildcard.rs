@@ -2,7 +2,7 @@
 //! empty, `/` and `:` included) and `?` (exactly one character).
 //!
 //! Three questions, each answered once here:
-//! - does a pattern match a string ([`matches`], [`matches_str`]): linear
+//! - does a pattern match a string ([`matches`]): linear
 //!   time, one backtrack point, never allocates;
 //! - is there a string two patterns both match ([`overlaps`]): a walk of the
 //!   product of the two patterns' automata;
@@ -128,11 +128,6 @@ pub fn matches<P: Units + ?Sized>(pattern: &P, text: &str, case: Case) -> bool {
         pi = next;
     }
     true
-}
-
-/// [`matches`] for a pattern written as text (`*` and `?` are wildcards).
-pub fn matches_str(pattern: &str, text: &str, case: Case) -> bool {
-    matches(pattern, text, case)
 }
 
 /// Matches `text` against `pattern` ignoring ASCII case: the catalogue's
@@ -334,21 +329,21 @@ mod tests {
 
     #[test]
     fn star_spans_slashes_and_colons() {
-        assert!(matches_str("a*", "a/b:c", Case::Sensitive));
-        assert!(matches_str("*/x", "p/q/x", Case::Sensitive));
-        assert!(!matches_str("a?c", "a/bc", Case::Sensitive));
-        assert!(matches_str("a?c", "a/c", Case::Sensitive));
+        assert!(matches("a*", "a/b:c", Case::Sensitive));
+        assert!(matches("*/x", "p/q/x", Case::Sensitive));
+        assert!(!matches("a?c", "a/bc", Case::Sensitive));
+        assert!(matches("a?c", "a/c", Case::Sensitive));
     }
 
     #[test]
     fn case_modes() {
-        assert!(!matches_str("abc", "ABC", Case::Sensitive));
-        assert!(matches_str("ABC", "abc", Case::AsciiInsensitive));
-        assert!(matches_str("abc", "ABC", Case::Lowered));
+        assert!(!matches("abc", "ABC", Case::Sensitive));
+        assert!(matches("ABC", "abc", Case::AsciiInsensitive));
+        assert!(matches("abc", "ABC", Case::Lowered));
         // `Lowered` expects a lower-cased pattern.
-        assert!(!matches_str("ABC", "abc", Case::Lowered));
-        assert!(matches_str("é*", "ÉCOLE", Case::Lowered));
-        assert!(!matches_str("é*", "ÉCOLE", Case::AsciiInsensitive));
+        assert!(!matches("ABC", "abc", Case::Lowered));
+        assert!(matches("é*", "ÉCOLE", Case::Lowered));
+        assert!(!matches("é*", "ÉCOLE", Case::AsciiInsensitive));
     }
 
     #[test]
