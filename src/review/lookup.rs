@@ -1,5 +1,7 @@
-//! What the review documents need to know about IAM actions, behind one
-//! small trait, so rendering stays pure and tests can use a made-up catalogue.
+//! What the review documents read from the IAM catalogue, as owned values
+//! (the catalogue's own types borrow from its text).
+
+use crate::catalogue::Catalogue;
 
 /// A resource type as one action uses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -10,44 +12,32 @@ pub struct ResourceType {
     pub arn_formats: Vec<String>,
 }
 
-/// The review's view of the IAM action catalogue.
-pub trait ReviewLookup {
-    /// Access level as the catalogue writes it (`Read`, `List`, `Write`,
-    /// `Tagging`, `Permissions management`, or a combination such as
-    /// `Permissions management, Write`); `None` for an unknown action.
-    fn access_level(&self, action: &str) -> Option<String>;
-    /// Resource types of an action; empty for a wildcard-only action.
-    fn resource_types(&self, action: &str) -> Vec<ResourceType>;
-    /// Canonical names of the actions a wildcard pattern matches, sorted.
-    fn matching(&self, pattern: &str) -> Vec<String>;
-    /// Full name of a service prefix (`connect` -> `Amazon Connect`).
-    fn service_name(&self, prefix: &str) -> Option<String>;
+/// Access level as the catalogue writes it (`Read`, `List`, `Write`,
+/// `Tagging`, `Permissions management`, or a combination such as
+/// `Permissions management, Write`); `None` for an unknown action.
+pub fn access_level(cat: &Catalogue, action: &str) -> Option<String> {
+    cat.action(action).map(|a| a.access_level.to_string())
 }
 
-impl ReviewLookup for crate::catalogue::Catalogue {
-    fn access_level(&self, action: &str) -> Option<String> {
-        self.action(action).map(|a| a.access_level.to_string())
-    }
-    fn resource_types(&self, action: &str) -> Vec<ResourceType> {
-        self.action(action)
-            .map(|a| {
-                a.resource_types
-                    .iter()
-                    .map(|t| ResourceType {
-                        name: t.name.to_string(),
-                        arn_formats: t.arn_formats.iter().map(|f| f.to_string()).collect(),
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-    fn matching(&self, pattern: &str) -> Vec<String> {
-        crate::catalogue::Catalogue::matching(self, pattern)
-            .into_iter()
-            .map(|a| a.name.to_string())
-            .collect()
-    }
-    fn service_name(&self, prefix: &str) -> Option<String> {
-        crate::catalogue::Catalogue::service_name(self, prefix).map(str::to_string)
-    }
+/// Resource types of an action; empty for a wildcard-only action.
+pub fn resource_types(cat: &Catalogue, action: &str) -> Vec<ResourceType> {
+    cat.action(action)
+        .map(|a| {
+            a.resource_types
+                .iter()
+                .map(|t| ResourceType {
+                    name: t.name.to_string(),
+                    arn_formats: t.arn_formats.iter().map(|f| f.to_string()).collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Canonical names of the actions a wildcard pattern matches, sorted.
+pub fn matching(cat: &Catalogue, pattern: &str) -> Vec<String> {
+    cat.matching(pattern)
+        .into_iter()
+        .map(|a| a.name.to_string())
+        .collect()
 }

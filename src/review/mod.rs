@@ -25,7 +25,7 @@ pub use doc::{
     ActionDoc, Attention, Changes, Counts, Deploy, DeployParam, FeatureDoc, IndexEntry,
     IndexModule, Notice, ParamDoc, Permission, ResourceDoc, Review, StatementDoc, Trust,
 };
-pub use lookup::{ResourceType, ReviewLookup};
+pub use lookup::ResourceType;
 pub use render::{render_html, render_index_html, render_index_md, render_markdown};
 
 use crate::compile::CompiledModule;
@@ -121,14 +121,14 @@ pub enum ReviewError {
 
 /// Builds the review of one compiled module version.
 pub fn review(
-    lookup: &dyn ReviewLookup,
+    catalogue: &crate::catalogue::Catalogue,
     project: &Project,
     module: &Module,
     compiled: &CompiledModule,
     history: &History,
     settings: &Settings,
 ) -> Review {
-    model::build(lookup, project, module, compiled, history, settings)
+    model::build(catalogue, project, module, compiled, history, settings)
 }
 
 /// Renders one review in the given format.

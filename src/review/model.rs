@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::lookup::{ResourceType, ReviewLookup};
+use super::lookup::{self, ResourceType};
 use super::{History, Settings, words};
+use crate::catalogue::Catalogue;
 use crate::compile::{CompiledModule, Grant, SELF_AUDIT_FEATURE};
 use crate::manifest::{Module, Project};
 
@@ -18,19 +19,21 @@ fn has_level(level: &str, wanted: &str) -> bool {
     level.split(',').any(|l| l.trim() == wanted)
 }
 
-fn action_doc(lookup: &dyn ReviewLookup, name: &str) -> ActionDoc {
+fn action_doc(cat: &Catalogue, name: &str) -> ActionDoc {
     if is_pattern(name) {
-        let matches = lookup.matching(name);
+        let matches = lookup::matching(cat, name);
         let levels: BTreeSet<String> = matches
             .iter()
-            .filter_map(|m| lookup.access_level(m))
+            .filter_map(|m| lookup::access_level(cat, m))
             .flat_map(|l| {
                 l.split(',')
                     .map(|p| p.trim().to_string())
                     .collect::<Vec<_>>()
             })
             .collect();
-        let wildcard_only = matches.iter().any(|m| lookup.resource_types(m).is_empty());
+        let wildcard_only = matches
+            .iter()
+            .any(|m| lookup::resource_types(cat, m).is_empty());
         ActionDoc {
             name: name.to_string(),
             access_level: levels.into_iter().collect::<Vec<_>>().join(", "),
@@ -40,26 +43,25 @@ fn action_doc(lookup: &dyn ReviewLookup, name: &str) -> ActionDoc {
     } else {
         ActionDoc {
             name: name.to_string(),
-            access_level: lookup
-                .access_level(name)
+            access_level: lookup::access_level(cat, name)
                 .unwrap_or_else(|| "not in the catalogue".to_string()),
             matches: Vec::new(),
-            wildcard_only: lookup.resource_types(name).is_empty(),
+            wildcard_only: lookup::resource_types(cat, name).is_empty(),
         }
     }
 }
 
 /// Resource types of every action of a grant (patterns expanded), for words.
-fn grant_types(lookup: &dyn ReviewLookup, g: &Grant) -> Vec<ResourceType> {
+fn grant_types(cat: &Catalogue, g: &Grant) -> Vec<ResourceType> {
     let mut out: Vec<ResourceType> = Vec::new();
     for a in &g.actions {
         let names = if is_pattern(a) {
-            lookup.matching(a)
+            lookup::matching(cat, a)
         } else {
             vec![a.clone()]
         };
         for n in names {
-            for t in lookup.resource_types(&n) {
+            for t in lookup::resource_types(cat, &n) {
                 if !out.contains(&t) {
                     out.push(t);
                 }
@@ -69,17 +71,17 @@ fn grant_types(lookup: &dyn ReviewLookup, g: &Grant) -> Vec<ResourceType> {
     out
 }
 
-fn statement_doc(lookup: &dyn ReviewLookup, g: &Grant) -> StatementDoc {
-    let types = grant_types(lookup, g);
+fn statement_doc(cat: &Catalogue, g: &Grant) -> StatementDoc {
+    let types = grant_types(cat, g);
     StatementDoc {
         sid: g.sid.clone(),
-        actions: g.actions.iter().map(|a| action_doc(lookup, a)).collect(),
+        actions: g.actions.iter().map(|a| action_doc(cat, a)).collect(),
         resources: g
             .resources
             .iter()
             .map(|r| ResourceDoc {
                 arn: r.clone(),
-                words: words::resource(r, &types, |p| lookup.service_name(p)),
+                words: words::resource(r, &types, |p| cat.service_name(p).map(str::to_string)),
             })
             .collect(),
         conditions: words::conditions(&g.conditions),
@@ -268,7 +270,7 @@ fn attention(permissions: &[Permission], features: &[FeatureDoc]) -> Attention {
 
 /// Builds the document; see [`super::review`].
 pub fn build(
-    lookup: &dyn ReviewLookup,
+    cat: &Catalogue,
     project: &Project,
     module: &Module,
     compiled: &CompiledModule,
@@ -306,7 +308,7 @@ pub fn build(
                     .grants
                     .iter()
                     .filter(|g| &g.feature == id)
-                    .map(|g| statement_doc(lookup, g))
+                    .map(|g| statement_doc(cat, g))
                     .collect(),
             }
         })
@@ -319,7 +321,7 @@ pub fn build(
         statements: compiled
             .self_audit
             .iter()
-            .map(|g| statement_doc(lookup, g))
+            .map(|g| statement_doc(cat, g))
             .collect(),
     });
     let permissions: Vec<Permission> = features
