@@ -3,12 +3,12 @@
 //! patterns that must match something, explicit resources that must fit the
 //! actions' ARN formats.
 //!
-//! The catalogue is reached through [`Lookup`] so these rules can be tested
-//! with a small fake and do not depend on the catalogue's borrowing types.
+//! The catalogue is passed in (tests give a small catalogue text).
 
 use super::diag::ProblemKind;
 use super::walk::Ctx;
 use super::yaml::Span;
+use crate::catalogue::Catalogue;
 use crate::iam::action;
 
 /// What validation needs to know about one catalogue action.
@@ -18,20 +18,6 @@ pub struct ActionInfo {
     pub name: String,
     /// ARN formats of all its resource types; empty for a wildcard-only action.
     pub arn_formats: Vec<String>,
-}
-
-/// The catalogue questions validation asks.
-pub trait Lookup {
-    /// The action named `name` (case-insensitive).
-    fn action(&self, name: &str) -> Option<ActionInfo>;
-    /// Actions matching a `*`/`?` pattern.
-    fn matching(&self, pattern: &str) -> Vec<ActionInfo>;
-    /// Up to `n` closest existing names.
-    fn suggest(&self, name: &str, n: usize) -> Vec<String>;
-    /// Whether a service prefix exists.
-    fn has_service(&self, prefix: &str) -> bool;
-    /// Whether a manifest resource fits an ARN format.
-    fn fits(&self, format: &str, resource: &str) -> bool;
 }
 
 fn info(a: &crate::catalogue::Action<'_>) -> ActionInfo {
@@ -49,25 +35,14 @@ fn info(a: &crate::catalogue::Action<'_>) -> ActionInfo {
     }
 }
 
-impl Lookup for crate::catalogue::Catalogue {
-    fn action(&self, name: &str) -> Option<ActionInfo> {
-        crate::catalogue::Catalogue::action(self, name).map(|a| info(&a))
-    }
-    fn matching(&self, pattern: &str) -> Vec<ActionInfo> {
-        crate::catalogue::Catalogue::matching(self, pattern)
-            .iter()
-            .map(info)
-            .collect()
-    }
-    fn suggest(&self, name: &str, n: usize) -> Vec<String> {
-        crate::catalogue::Catalogue::suggest(self, name, n)
-    }
-    fn has_service(&self, prefix: &str) -> bool {
-        crate::catalogue::Catalogue::has_service(self, prefix)
-    }
-    fn fits(&self, format: &str, resource: &str) -> bool {
-        crate::iam::arn::fits(format, resource)
-    }
+/// The action named `name` (case-insensitive).
+fn action_info(cat: &Catalogue, name: &str) -> Option<ActionInfo> {
+    cat.action(name).map(|a| info(&a))
+}
+
+/// Actions matching a `*`/`?` pattern.
+fn matching(cat: &Catalogue, pattern: &str) -> Vec<ActionInfo> {
+    cat.matching(pattern).iter().map(info).collect()
 }
 
 /// Checks a feature's actions and explicit resources against the catalogue.
@@ -101,7 +76,7 @@ fn list(items: &[String], max: usize) -> String {
 
 /// [`check`] against a given catalogue.
 pub fn check_with(
-    l: &dyn Lookup,
+    l: &Catalogue,
     cx: &mut Ctx<'_>,
     feature: &str,
     actions: Vec<(String, Span)>,
@@ -113,7 +88,7 @@ pub fn check_with(
     for (name, span) in actions {
         let service = action::service(&name).unwrap_or_default();
         if action::is_pattern(&name) {
-            let found = l.matching(&name);
+            let found = matching(l, &name);
             if found.is_empty() {
                 let msg = if l.has_service(service) {
                     format!("`{name}` matches no action of the IAM catalogue")
@@ -150,7 +125,7 @@ pub fn check_with(
             });
             continue;
         }
-        match l.action(&name) {
+        match action_info(l, &name) {
             Some(a) => resolved.push(Resolved {
                 name: a.name,
                 span,
@@ -180,7 +155,7 @@ pub fn check_with(
     }
 
     if let Some(res) = &resources {
-        check_resources(l, cx, feature, &resolved, res, has_reason);
+        check_resources(cx, feature, &resolved, res, has_reason);
     }
 
     if cx.problems.len() > before {
@@ -193,7 +168,6 @@ pub fn check_with(
 }
 
 fn check_resources(
-    l: &dyn Lookup,
     cx: &mut Ctx<'_>,
     feature: &str,
     actions: &[Resolved],
@@ -229,7 +203,7 @@ fn check_resources(
             if r == "*" {
                 true
             } else {
-                a.formats.iter().any(|f| l.fits(f, r))
+                a.formats.iter().any(|f| crate::iam::arn::fits(f, r))
             }
         });
         if fits_one {
@@ -260,7 +234,7 @@ fn check_resources(
         }
         if actions
             .iter()
-            .any(|a| a.formats.iter().any(|f| l.fits(f, r)))
+            .any(|a| a.formats.iter().any(|f| crate::iam::arn::fits(f, r)))
         {
             continue;
         }
@@ -293,43 +267,14 @@ mod tests {
     use crate::manifest::diag::SourceFile;
 
     /// Two connect actions: one on contact flows, one wildcard-only.
-    struct Fake;
-    const FLOW: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}";
+    const TEXT: &str = "source\ttest\nlevels\tList\tRead\nsections\tconnect 0\n\
+@connect\tAmazon Connect\n\
+t\tcontact-flow\tarn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}\t\n\
+DescribeContactFlow\t1\t0*\t\n\
+ListInstances\t0\t\t\n";
 
-    fn info(n: &str) -> Option<ActionInfo> {
-        match n.to_ascii_lowercase().as_str() {
-            "connect:describecontactflow" => Some(ActionInfo {
-                name: "connect:DescribeContactFlow".into(),
-                arn_formats: vec![FLOW.into()],
-            }),
-            "connect:listinstances" => Some(ActionInfo {
-                name: "connect:ListInstances".into(),
-                arn_formats: vec![],
-            }),
-            _ => None,
-        }
-    }
-
-    impl Lookup for Fake {
-        fn action(&self, name: &str) -> Option<ActionInfo> {
-            info(name)
-        }
-        fn matching(&self, pattern: &str) -> Vec<ActionInfo> {
-            if pattern.eq_ignore_ascii_case("connect:Describe*") {
-                info("connect:describecontactflow").into_iter().collect()
-            } else {
-                vec![]
-            }
-        }
-        fn suggest(&self, _: &str, _: usize) -> Vec<String> {
-            vec!["connect:DescribeContactFlow".into()]
-        }
-        fn has_service(&self, p: &str) -> bool {
-            p == "connect"
-        }
-        fn fits(&self, _format: &str, resource: &str) -> bool {
-            resource.contains(":connect:") && resource.contains("/contact-flow/")
-        }
+    fn fake() -> Catalogue {
+        Catalogue::from_text(TEXT)
     }
 
     fn run(
@@ -345,8 +290,9 @@ mod tests {
             problems: &mut problems,
         };
         let sp = Span::default();
+        let cat = fake();
         let r = check_with(
-            &Fake,
+            &cat,
             &mut cx,
             "f",
             actions.iter().map(|a| (a.to_string(), sp)).collect(),
@@ -392,8 +338,9 @@ mod tests {
     #[test]
     fn resources_must_fit_both_ways() {
         let flow = "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/*/contact-flow/*";
-        let queue =
-            "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/*/queue/*";
+        // Another service's resource fits no connect format (a queue under
+        // `instance/*/` would: IAM's `*` spans `/`, so the patterns overlap).
+        let queue = "arn:${AWS::Partition}:s3:::recordings/*";
         let (_, p) = run(&["connect:DescribeContactFlow"], Some(&[flow]), false);
         assert!(p.is_empty(), "{p:?}");
         let (_, p) = run(
