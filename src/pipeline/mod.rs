@@ -279,11 +279,13 @@ impl Loaded<'_> {
         let (next, outcome) = version::release(&self.ledger, &staged.now, &known, modules)
             .map_err(PipelineError::Version)?;
         let mut errors = version::verify_released(&self.ledger, &|p| self.read_generated(p));
-        let built = sorted([staged.version_files.clone(), staged.ledger_files]);
-        let stale: Vec<String> = stale(&self.root, &built)
+        let mut stale_paths: Vec<&Path> = stale(&self.root, &staged.version_files)
             .into_iter()
-            .map(|f| layout::text(f.path))
+            .chain(stale(&self.root, &staged.ledger_files))
+            .map(|f| f.path)
             .collect();
+        stale_paths.sort();
+        let stale: Vec<String> = stale_paths.into_iter().map(layout::text).collect();
         if !stale.is_empty() {
             errors.push(VersionError::Stale { files: stale });
         }
