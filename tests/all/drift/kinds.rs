@@ -3,7 +3,7 @@
 //! then read and checked.
 
 use aws_sdk_iam::Client;
-use rolesmith::drift::{Kind, ModuleVersions, Report, Status, Subject, check};
+use rolesmith::drift::{Kind, Report, Status, Subject};
 use rolesmith::live::RoleTarget;
 use rolesmith::version::Release;
 use serde_json::{Value, json};
@@ -43,24 +43,13 @@ impl Role {
             })
             .await;
         let p = project();
-        let releases = p.releases("contact-flows", extra);
-        let versions = ModuleVersions {
-            latest: p.module("contact-flows"),
-            releases: &releases,
-        };
         let subject = Subject {
             tenant: Some("acme".into()),
             module: "contact-flows".into(),
             role_arn: self.d.role_arn.clone(),
             region: Some("eu-west-2".into()),
         };
-        check(
-            rolesmith::catalogue::catalogue(),
-            &p.config,
-            &versions,
-            &subject,
-            read.as_ref(),
-        )
+        p.check(&subject, extra, read.as_ref())
     }
 
     async fn check(&self) -> Report {
@@ -402,23 +391,12 @@ async fn role_missing() {
         })
         .await;
     let p = project();
-    let releases = p.releases("contact-flows", &[]);
-    let versions = ModuleVersions {
-        latest: p.module("contact-flows"),
-        releases: &releases,
-    };
     let subject = Subject {
         module: "contact-flows".into(),
         role_arn: arn,
         ..Subject::default()
     };
-    let rep = check(
-        rolesmith::catalogue::catalogue(),
-        &p.config,
-        &versions,
-        &subject,
-        read.as_ref(),
-    );
+    let rep = p.check(&subject, &[], read.as_ref());
     assert_eq!(kinds(&rep), [Kind::RoleMissing]);
     assert_eq!(rep.status, Status::Drift);
     assert!(rep.features.iter().all(|f| !f.available));

@@ -15,6 +15,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use rolesmith::compile::CompiledModule;
+use rolesmith::drift::{ModuleVersions, Report, Subject};
+use rolesmith::live::{ReadError, RoleSnapshot};
 use rolesmith::manifest::Config;
 use rolesmith::version::{Ledger, Release};
 
@@ -49,6 +51,28 @@ pub fn project() -> &'static Project {
 impl Project {
     pub fn module(&self, id: &str) -> &CompiledModule {
         self.compiled.iter().find(|c| c.module == id).unwrap()
+    }
+
+    /// Checks a role read for `subject` against its module's current and
+    /// released versions, plus `extra` (older versions made up by a test).
+    pub fn check(
+        &self,
+        subject: &Subject,
+        extra: &[Release],
+        read: Result<&RoleSnapshot, &ReadError>,
+    ) -> Report {
+        let releases = self.releases(&subject.module, extra);
+        let versions = ModuleVersions {
+            latest: self.module(&subject.module),
+            releases: &releases,
+        };
+        rolesmith::drift::check(
+            rolesmith::catalogue::catalogue(),
+            &self.config,
+            &versions,
+            subject,
+            read,
+        )
     }
 
     /// Released versions of `id`, plus `extra` (older versions made up by a test).

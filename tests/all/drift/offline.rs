@@ -1,7 +1,7 @@
 //! Drift from authorization-details files: one fixture per case under
 //! `tests/fixtures/drift/offline/`, the JSON report snapshotted.
 
-use rolesmith::drift::{ModuleVersions, Subject, check};
+use rolesmith::drift::Subject;
 use rolesmith::live::offline::AuthDetailsReader;
 use rolesmith::live::{RoleReader, RoleTarget};
 
@@ -13,12 +13,6 @@ fn offline_cases() {
     insta::glob!("../../fixtures/drift/offline", "*.json", |path| {
         let reader = AuthDetailsReader::load(path).unwrap();
         let p = project();
-        let latest = p.module("contact-flows");
-        let releases = p.releases("contact-flows", &[]);
-        let versions = ModuleVersions {
-            latest,
-            releases: &releases,
-        };
         let arn = "arn:aws:iam::222233334444:role/CXPortal-contact-flows";
         let subject = Subject {
             tenant: Some("acme".into()),
@@ -27,13 +21,7 @@ fn offline_cases() {
             region: Some("eu-west-2".into()),
         };
         let read = reader.read_role(&RoleTarget::new(arn));
-        let report = check(
-            rolesmith::catalogue::catalogue(),
-            &p.config,
-            &versions,
-            &subject,
-            read.as_ref(),
-        );
+        let report = p.check(&subject, &[], read.as_ref());
         insta::with_settings!({snapshot_path => "../../../snapshots/drift", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!(rolesmith::report::text(&report));
         });

@@ -10,7 +10,7 @@
 
 use std::path::Path;
 
-use rolesmith::drift::{ModuleVersions, Report, Subject, check};
+use rolesmith::drift::{Report, Subject};
 use rolesmith::live::offline::AuthDetailsReader;
 use rolesmith::live::{ReadError, ReadErrorKind, RoleReader, RoleSnapshot, RoleTarget};
 use serde::Deserialize;
@@ -72,11 +72,6 @@ fn check_case(path: &Path) -> (Case, Report) {
         path.display()
     );
     let p = project();
-    let releases = p.releases(&case.module, &[]);
-    let versions = ModuleVersions {
-        latest: p.module(&case.module),
-        releases: &releases,
-    };
     let subject = Subject {
         tenant: case.tenant.clone(),
         module: case.module.clone(),
@@ -84,13 +79,7 @@ fn check_case(path: &Path) -> (Case, Report) {
         region: case.region.clone(),
     };
     let read = read(&case, path);
-    let report = check(
-        rolesmith::catalogue::catalogue(),
-        &p.config,
-        &versions,
-        &subject,
-        read.as_ref(),
-    );
+    let report = p.check(&subject, &[], read.as_ref());
     (case, report)
 }
 
