@@ -174,6 +174,14 @@ impl Catalogue {
         data.action(data.find(act)?)
     }
 
+    /// Canonical names of the actions [`Catalogue::matching`] gives.
+    pub fn matching_names(&self, pattern: &str) -> Vec<String> {
+        self.matching(pattern)
+            .into_iter()
+            .map(|a| a.name.to_string())
+            .collect()
+    }
+
     /// Actions whose name matches `pattern` (`*` and `?` wildcards,
     /// case-insensitive), sorted by name (case-insensitively). A pattern
     /// without `:` is matched against whole names (`*` gives every action).

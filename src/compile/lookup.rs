@@ -32,10 +32,7 @@ impl ActionLookup for crate::catalogue::Catalogue {
         })
     }
     fn matching(&self, pattern: &str) -> Vec<String> {
-        crate::catalogue::Catalogue::matching(self, pattern)
-            .into_iter()
-            .map(|a| a.name.to_string())
-            .collect()
+        self.matching_names(pattern)
     }
     fn fits(&self, format: &str, resource: &str) -> bool {
         crate::iam::arn::fits(format, resource)

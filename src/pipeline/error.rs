@@ -46,7 +46,11 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
-    /// The versioning step refused the change, or the ledger is malformed.
+    /// The ledger is not what `release` writes.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Ledger(Box<VersionError>),
+    /// The versioning step refused the change.
     #[error("{} problem{}", .0.len(), if .0.len() == 1 { "" } else { "s" })]
     Version(Vec<VersionError>),
     /// A review document could not be rendered (a defect in rolesmith).

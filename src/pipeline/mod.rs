@@ -114,7 +114,7 @@ pub fn from_project(
 pub fn read_ledger(root: &Path) -> Result<Ledger, PipelineError> {
     let path = root.join(layout::ledger());
     match std::fs::read(&path) {
-        Ok(bytes) => Ledger::parse(&path, &bytes).map_err(|e| PipelineError::Version(vec![e])),
+        Ok(bytes) => Ledger::parse(&path, &bytes).map_err(|e| PipelineError::Ledger(Box::new(e))),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Ledger::default()),
         Err(source) => Err(PipelineError::LedgerUnreadable { path, source }),
     }

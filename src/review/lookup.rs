@@ -33,11 +33,3 @@ pub fn resource_types(cat: &Catalogue, action: &str) -> Vec<ResourceType> {
         })
         .unwrap_or_default()
 }
-
-/// Canonical names of the actions a wildcard pattern matches, sorted.
-pub fn matching(cat: &Catalogue, pattern: &str) -> Vec<String> {
-    cat.matching(pattern)
-        .into_iter()
-        .map(|a| a.name.to_string())
-        .collect()
-}

@@ -21,7 +21,7 @@ fn has_level(level: &str, wanted: &str) -> bool {
 
 fn action_doc(cat: &Catalogue, name: &str) -> ActionDoc {
     if is_pattern(name) {
-        let matches = lookup::matching(cat, name);
+        let matches = cat.matching_names(name);
         let levels: BTreeSet<String> = matches
             .iter()
             .filter_map(|m| lookup::access_level(cat, m))
@@ -56,7 +56,7 @@ fn grant_types(cat: &Catalogue, g: &Grant) -> Vec<ResourceType> {
     let mut out: Vec<ResourceType> = Vec::new();
     for a in &g.actions {
         let names = if is_pattern(a) {
-            lookup::matching(cat, a)
+            cat.matching_names(a)
         } else {
             vec![a.clone()]
         };
