@@ -6,8 +6,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::lookup::ActionLookup;
 use super::{CompileError, Grant};
+use crate::catalogue::Catalogue;
+use crate::iam::arn;
 use crate::manifest::{Feature, Module};
 
 /// Feature name recorded on the self-audit grants (not a manifest feature).
@@ -24,13 +25,13 @@ fn is_pattern(action: &str) -> bool {
 /// `Ok(None)` means "granted on `*`": the action (or one that the pattern
 /// matches) has no resource types, so no ARN can name what it acts on.
 fn formats_of(
-    lookup: &dyn ActionLookup,
+    catalogue: &Catalogue,
     module: &Module,
     feature: &Feature,
     action: &str,
 ) -> Result<Option<BTreeSet<String>>, CompileError> {
     let names = if is_pattern(action) {
-        lookup.matching(action)
+        catalogue.matching_names(action)
     } else {
         vec![action.to_string()]
     };
@@ -44,34 +45,51 @@ fn formats_of(
     }
     let mut all = BTreeSet::new();
     for name in &names {
-        let formats = lookup.grant_formats(name).ok_or_else(unknown)?;
+        let entry = catalogue.action(name).ok_or_else(unknown)?;
+        let formats = entry.grant_arn_formats();
         if formats.is_empty() {
             return Ok(None);
         }
-        all.extend(formats);
+        all.extend(formats.into_iter().map(str::to_string));
     }
     Ok(Some(all))
 }
 
-/// Resources one action of a feature is granted on (`Fn::Sub` strings, sorted).
+/// Resources one action of a feature is granted on (`Fn::Sub` strings,
+/// sorted), given its ARN formats (`None`: granted on `*`).
+///
+/// A listed resource goes to every action it [`arn::fits`], except that a
+/// resource some action of the feature fits *closely* ([`arn::fits_closely`])
+/// goes only to the actions it fits closely: with `s3:ListBucket` and
+/// `s3:GetObject` on `${Bucket}` and `${Bucket}/recordings/*`, the objects
+/// are for `GetObject` only (a bucket name never holds `/`), while a log
+/// group `log-group:/aws/*` that no format fits closely still goes to the
+/// log actions.
 fn resources_of(
-    lookup: &dyn ActionLookup,
     module: &Module,
     feature: &Feature,
     action: &str,
+    formats: Option<&BTreeSet<String>>,
+    closely_meant: &BTreeSet<&str>,
     params: &BTreeSet<String>,
 ) -> Result<BTreeSet<String>, CompileError> {
-    let Some(formats) = formats_of(lookup, module, feature, action)? else {
+    let Some(formats) = formats else {
         return Ok(BTreeSet::from([ANY.to_string()]));
     };
     let resources: BTreeSet<String> = match &feature.resources {
-        None => formats.iter().map(|f| lookup.derive(f, params)).collect(),
+        None => formats.iter().map(|f| arn::derive(f, params)).collect(),
         Some(listed) => listed
             .iter()
             .filter(|r| {
                 // `*` stands for everything only where the manifest justified it.
-                (r.as_str() == ANY && feature.wildcard_reason.is_some())
-                    || formats.iter().any(|f| lookup.fits(f, r))
+                if r.as_str() == ANY {
+                    return feature.wildcard_reason.is_some();
+                }
+                if closely_meant.contains(r.as_str()) {
+                    formats.iter().any(|f| arn::fits_closely(f, r))
+                } else {
+                    formats.iter().any(|f| arn::fits(f, r))
+                }
             })
             .cloned()
             .collect(),
@@ -81,10 +99,33 @@ fn resources_of(
             module: module.id.clone(),
             feature: feature.id.clone(),
             action: action.to_string(),
-            formats: formats.into_iter().collect(),
+            formats: formats.iter().cloned().collect(),
         });
     }
     Ok(resources)
+}
+
+/// The listed resources of a feature that some of its actions fit closely.
+fn closely_meant<'a>(
+    feature: &'a Feature,
+    formats: &[Option<Option<BTreeSet<String>>>],
+) -> BTreeSet<&'a str> {
+    let Some(listed) = &feature.resources else {
+        return BTreeSet::new();
+    };
+    listed
+        .iter()
+        .filter(|r| {
+            r.as_str() != ANY
+                && formats
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .flatten()
+                    .any(|f| arn::fits_closely(f, r))
+        })
+        .map(String::as_str)
+        .collect()
 }
 
 /// CamelCase of a feature id, alphanumeric only (`view-flows` -> `ViewFlows`).
@@ -108,7 +149,7 @@ pub fn camel(id: &str) -> String {
 /// (`x-1` and `x1`), the later feature gets a suffix derived from its id
 /// alone, so Sids still never depend on other features' contents.
 pub fn feature_grants(
-    lookup: &dyn ActionLookup,
+    catalogue: &Catalogue,
     module: &Module,
     reserved_sids: &BTreeSet<String>,
 ) -> Result<Vec<Grant>, Vec<CompileError>> {
@@ -119,8 +160,22 @@ pub fn feature_grants(
     for feature in &module.features {
         // resources -> actions: actions sharing the exact same resources share a statement.
         let mut groups: BTreeMap<Vec<String>, BTreeSet<String>> = BTreeMap::new();
+        let mut formats = Vec::with_capacity(feature.actions.len());
         for action in &feature.actions {
-            match resources_of(lookup, module, feature, action, &params) {
+            match formats_of(catalogue, module, feature, action) {
+                Ok(f) => formats.push(Some(f)),
+                Err(e) => {
+                    errors.push(e);
+                    formats.push(None);
+                }
+            }
+        }
+        let meant = closely_meant(feature, &formats);
+        for (action, formats) in feature.actions.iter().zip(&formats) {
+            let Some(formats) = formats else {
+                continue;
+            };
+            match resources_of(module, feature, action, formats.as_ref(), &meant, &params) {
                 Ok(res) => {
                     groups
                         .entry(res.into_iter().collect())

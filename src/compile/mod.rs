@@ -9,7 +9,6 @@
 //! authoriser.
 
 pub mod grants;
-pub mod lookup;
 pub mod size;
 pub mod template;
 
@@ -18,9 +17,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 pub use grants::SELF_AUDIT_FEATURE;
-pub use lookup::ActionLookup;
 use size::{MANAGED_POLICY_LIMIT, MAX_POLICIES, Split, TRUST_POLICY_LIMIT, WorstCase};
 
+use crate::catalogue::Catalogue;
 use crate::manifest::{Conditions, Config, Module, Project};
 
 /// Maximum length budgeted for a module parameter.
@@ -197,8 +196,8 @@ pub enum CompileError {
 }
 
 /// Compiles one module with the given catalogue view.
-pub fn compile_module_with(
-    lookup: &dyn ActionLookup,
+pub fn compile_module(
+    catalogue: &Catalogue,
     config: &Config,
     module: &Module,
 ) -> Result<CompiledModule, Vec<CompileError>> {
@@ -208,7 +207,7 @@ pub fn compile_module_with(
     } else {
         BTreeSet::new()
     };
-    let feature_grants = grants::feature_grants(lookup, module, &reserved)?;
+    let feature_grants = grants::feature_grants(catalogue, module, &reserved)?;
 
     let max_lengths: Vec<(String, u32)> = module
         .parameters
@@ -307,14 +306,13 @@ pub fn compile_module_with(
             statements,
         ));
     }
-    let catalogue = lookup.version();
     let template = template::template(&template::Parts {
         config,
         module,
         role_name: &role_name,
         trust: &trust,
         policies: &policies,
-        catalogue: &catalogue,
+        catalogue: catalogue.source(),
         max_lengths: &max_lengths,
     });
     Ok(CompiledModule {
@@ -331,14 +329,14 @@ pub fn compile_module_with(
 }
 
 /// Compiles every module of a project, reporting every module's problems.
-pub fn compile_project_with(
-    lookup: &dyn ActionLookup,
+pub fn compile_project(
+    catalogue: &Catalogue,
     project: &Project,
 ) -> Result<Vec<CompiledModule>, Vec<CompileError>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for m in &project.modules {
-        match compile_module_with(lookup, &project.config, m) {
+        match compile_module(catalogue, &project.config, m) {
             Ok(c) => out.push(c),
             Err(e) => errors.extend(e),
         }

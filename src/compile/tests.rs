@@ -6,97 +6,49 @@ use serde_json::{Value, json};
 
 use super::size::{Split, WorstCase, first_fit};
 use super::*;
+use crate::catalogue::Catalogue;
 use crate::manifest::{Feature, Parameter, RolesConfig, Vendor};
 
-/// Actions and formats shaped like the real catalogue's.
-pub struct Fake;
+/// A small catalogue in the real one's text layout: connect actions on
+/// contact flows and instances, S3 on buckets and objects, and one
+/// wildcard-only action in each service.
+const TEXT: &str = "# test catalogue\nsource\tfake-1\nlevels\tList\tRead\tWrite\n\
+@connect\tAmazon Connect\n\
+t\tcontact-flow\tarn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}\t\n\
+t\tinstance\tarn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}\t\n\
+DescribeContactFlow\t1\t0*\t\n\
+DescribeInstance\t1\t1*\t\n\
+ListContactFlows\t0\t1*\t\n\
+ListInstances\t0\t\t\n\
+UpdateContactFlowContent\t2\t0*\t\n\
+@s3\tAmazon S3\n\
+t\tbucket\tarn:${Partition}:s3:::${BucketName}\t\n\
+t\tobject\tarn:${Partition}:s3:::${BucketName}/${ObjectName}\t\n\
+GetObject\t1\t1*\t\n\
+ListAllMyBuckets\t0\t\t\n\
+ListBucket\t0\t0*\t\n";
 
-const FLOW: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}";
-const INSTANCE: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}";
-const BUCKET: &str = "arn:${Partition}:s3:::${BucketName}";
-const OBJECT: &str = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
-
-impl ActionLookup for Fake {
-    fn grant_formats(&self, action: &str) -> Option<Vec<String>> {
-        let f: &[&str] = match action {
-            "connect:DescribeContactFlow" => &[FLOW],
-            "connect:UpdateContactFlowContent" => &[FLOW],
-            "connect:ListContactFlows" => &[INSTANCE],
-            "connect:DescribeInstance" => &[INSTANCE],
-            "connect:ListInstances" => &[],
-            "s3:GetObject" => &[OBJECT],
-            "s3:ListBucket" => &[BUCKET],
-            "s3:ListAllMyBuckets" => &[],
-            _ => return None,
-        };
-        Some(f.iter().map(|s| s.to_string()).collect())
-    }
-    fn matching(&self, pattern: &str) -> Vec<String> {
-        match pattern {
-            "connect:Describe*" => vec![
-                "connect:DescribeContactFlow".into(),
-                "connect:DescribeInstance".into(),
-            ],
-            _ => vec![],
-        }
-    }
-    fn fits(&self, format: &str, resource: &str) -> bool {
-        // Placeholders in the resource stand for one value without `:`.
-        let mut r = String::new();
-        let mut rest = resource;
-        while let Some(i) = rest.find("${") {
-            r.push_str(&rest[..i]);
-            r.push('p');
-            rest = &rest[rest[i..].find('}').unwrap() + i + 1..];
-        }
-        r.push_str(rest);
-        glob(format.as_bytes(), r.as_bytes())
-    }
-    fn derive(&self, format: &str, params: &BTreeSet<String>) -> String {
-        let mut out = String::new();
-        let mut rest = format;
-        while let Some(i) = rest.find("${") {
-            out.push_str(&rest[..i]);
-            let end = rest[i..].find('}').unwrap() + i;
-            let name = &rest[i + 2..end];
-            match name {
-                "Partition" => out.push_str("${AWS::Partition}"),
-                "Region" => out.push_str("${AWS::Region}"),
-                "Account" => out.push_str("${AWS::AccountId}"),
-                n if params.contains(n) => out.push_str(&format!("${{{n}}}")),
-                _ => out.push('*'),
-            }
-            rest = &rest[end + 1..];
-        }
-        out.push_str(rest);
-        out
-    }
-    fn version(&self) -> String {
-        "fake-1".into()
-    }
+fn catalogue() -> Catalogue {
+    Catalogue::from_text(TEXT)
 }
 
-fn glob(f: &[u8], r: &[u8]) -> bool {
-    glob_after(f, r, b':')
+/// Compiles with the test catalogue.
+fn compile(config: &Config, m: &Module) -> Result<CompiledModule, Vec<CompileError>> {
+    compile_module(&catalogue(), config, m)
 }
 
-fn glob_after(f: &[u8], r: &[u8], prev: u8) -> bool {
-    if f.starts_with(b"${") {
-        let end = f.iter().position(|&c| c == b'}').unwrap();
-        let rest = &f[end + 1..];
-        // Like ARN segments: a placeholder stops at `:` and, unless it is a
-        // path that ends the format (S3 object keys), at `/`.
-        let last = rest.is_empty() && prev == b'/';
-        (0..=r.len())
-            .take_while(|&k| k == 0 || (r[k - 1] != b':' && (last || r[k - 1] != b'/')))
-            .any(|k| glob_after(rest, &r[k..], b'}'))
-    } else {
-        match (f.first(), r.first()) {
-            (None, None) => true,
-            (Some(a), Some(b)) if a == b => glob_after(&f[1..], &r[1..], *a),
-            _ => false,
-        }
-    }
+#[test]
+fn the_test_catalogue_reads_as_written() {
+    let c = catalogue();
+    assert_eq!(c.source(), "fake-1");
+    assert_eq!(
+        c.matching_names("connect:Describe*"),
+        ["connect:DescribeContactFlow", "connect:DescribeInstance"]
+    );
+    let formats = |a: &str| c.action(a).map(|a| a.grant_arn_formats().len());
+    assert_eq!(formats("s3:GetObject"), Some(1));
+    assert_eq!(formats("s3:ListAllMyBuckets"), Some(0));
+    assert_eq!(formats("s3:PutObject"), None);
 }
 
 pub fn config() -> Config {
@@ -167,7 +119,7 @@ fn derived_resources_group_actions_and_isolate_wildcard_only() {
         ],
         None,
     )]);
-    let c = compile_module_with(&Fake, &config(), &m).unwrap();
+    let c = compile(&config(), &m).unwrap();
     let got: Vec<(&str, Vec<&str>, Vec<&str>)> = c
         .grants
         .iter()
@@ -211,7 +163,7 @@ fn explicit_resources_go_only_to_actions_they_fit() {
             "arn:${AWS::Partition}:s3:::${InstanceId}/recordings/*",
         ]),
     )]);
-    let c = compile_module_with(&Fake, &config(), &m).unwrap();
+    let c = compile(&config(), &m).unwrap();
     let get = c
         .grants
         .iter()
@@ -236,13 +188,30 @@ fn explicit_resources_go_only_to_actions_they_fit() {
 }
 
 #[test]
+fn a_resource_no_action_fits_closely_goes_to_every_action_it_fits() {
+    // Read loosely, a bucket name may hold `/` (the catalogue cannot say
+    // which names do; log group names do): with no object action to claim
+    // it, the resource stays with the action it fits.
+    let m = module(vec![feature(
+        "list",
+        &["s3:ListBucket"],
+        Some(&["arn:${AWS::Partition}:s3:::${InstanceId}/x"]),
+    )]);
+    let c = compile(&config(), &m).unwrap();
+    assert_eq!(
+        by_sid(&c, "List1").resources,
+        ["arn:${AWS::Partition}:s3:::${InstanceId}/x"]
+    );
+}
+
+#[test]
 fn an_action_no_listed_resource_fits_is_an_error() {
     let m = module(vec![feature(
         "read",
         &["s3:GetObject"],
         Some(&["arn:${AWS::Partition}:s3:::bucket"]),
     )]);
-    let e = compile_module_with(&Fake, &config(), &m).unwrap_err();
+    let e = compile(&config(), &m).unwrap_err();
     assert!(matches!(&e[0], CompileError::NoResource { action, .. } if action == "s3:GetObject"));
     assert!(e[0].to_string().contains("accepted formats"), "{}", e[0]);
 }
@@ -251,7 +220,7 @@ fn an_action_no_listed_resource_fits_is_an_error() {
 fn wildcard_pattern_gets_union_of_matched_formats() {
     let mut f = feature("describe", &["connect:Describe*"], None);
     f.wildcard_reason = Some("every describe call of the instance".into());
-    let c = compile_module_with(&Fake, &config(), &module(vec![f])).unwrap();
+    let c = compile(&config(), &module(vec![f])).unwrap();
     assert_eq!(c.grants.len(), 1);
     assert_eq!(c.grants[0].resources.len(), 2);
 }
@@ -290,8 +259,8 @@ fn conditions_are_rendered_with_sub_only_when_needed() {
 fn sids_are_stable_when_other_features_change() {
     let a = feature("view-flows", &["connect:DescribeContactFlow"], None);
     let b = feature("edit-flows", &["connect:UpdateContactFlowContent"], None);
-    let one = compile_module_with(&Fake, &config(), &module(vec![a.clone()])).unwrap();
-    let two = compile_module_with(&Fake, &config(), &module(vec![b, a])).unwrap();
+    let one = compile(&config(), &module(vec![a.clone()])).unwrap();
+    let two = compile(&config(), &module(vec![b, a])).unwrap();
     let sid = |c: &CompiledModule, f: &str| {
         c.grants
             .iter()
@@ -307,7 +276,7 @@ fn sids_are_stable_when_other_features_change() {
 fn colliding_sids_get_a_suffix() {
     let a = feature("x-1", &["connect:ListInstances"], None);
     let b = feature("x1", &["connect:ListInstances"], None);
-    let c = compile_module_with(&Fake, &config(), &module(vec![a, b])).unwrap();
+    let c = compile(&config(), &module(vec![a, b])).unwrap();
     let sids: BTreeSet<&str> = c.all_grants().map(|g| g.sid.as_str()).collect();
     assert_eq!(sids.len(), c.grants.len() + c.self_audit.len());
     assert!(
@@ -319,7 +288,7 @@ fn colliding_sids_get_a_suffix() {
 #[test]
 fn self_audit_names_the_role_its_policies_and_its_stack() {
     let m = module(vec![feature("view", &["connect:ListInstances"], None)]);
-    let c = compile_module_with(&Fake, &config(), &m).unwrap();
+    let c = compile(&config(), &m).unwrap();
     assert_eq!(c.policies.len(), 1);
     let role = by_sid(&c, "RolesmithSelfAuditRole");
     assert_eq!(
@@ -340,14 +309,13 @@ fn self_audit_names_the_role_its_policies_and_its_stack() {
 
     let mut cfg = config();
     cfg.roles.self_audit = false;
-    let c = compile_module_with(&Fake, &cfg, &m).unwrap();
+    let c = compile(&cfg, &m).unwrap();
     assert!(c.self_audit.is_empty());
 }
 
 #[test]
 fn trust_policy_allows_only_the_authoriser_with_external_id() {
-    let c = compile_module_with(
-        &Fake,
+    let c = compile(
         &config(),
         &module(vec![feature("v", &["connect:ListInstances"], None)]),
     )
@@ -366,8 +334,7 @@ fn trust_policy_allows_only_the_authoriser_with_external_id() {
     assert!(c.trust_policy_size > 1224 && c.trust_policy_size < 2048);
     let mut cfg = config();
     cfg.roles.external_id = false;
-    let c = compile_module_with(
-        &Fake,
+    let c = compile(
         &cfg,
         &module(vec![feature("v", &["connect:ListInstances"], None)]),
     )
@@ -437,7 +404,7 @@ fn many_resources(features: usize, per_feature: usize) -> Module {
 #[test]
 fn large_modules_split_across_policies_within_the_limit() {
     let m = many_resources(8, 12);
-    let c = compile_module_with(&Fake, &config(), &m).unwrap();
+    let c = compile(&config(), &m).unwrap();
     assert!(c.policies.len() >= 2, "{}", c.policies.len());
     let w = WorstCase::new([("InstanceId", 128), ("ExternalId", 1224)]);
     let res = c.template["Resources"].as_object().unwrap();
@@ -456,18 +423,18 @@ fn large_modules_split_across_policies_within_the_limit() {
     let pol = by_sid(&c, "RolesmithSelfAuditPolicies");
     assert_eq!(pol.resources.len(), c.policies.len() + 1);
     // Deterministic.
-    let again = compile_module_with(&Fake, &config(), &m).unwrap();
+    let again = compile(&config(), &m).unwrap();
     assert_eq!(c.template_bytes(), again.template_bytes());
 }
 
 #[test]
 fn oversized_statement_and_too_many_policies_are_errors() {
-    let e = compile_module_with(&Fake, &config(), &many_resources(1, 200)).unwrap_err();
+    let e = compile(&config(), &many_resources(1, 200)).unwrap_err();
     assert!(
         matches!(&e[0], CompileError::StatementTooLarge { feature, .. } if feature == "read-0"),
         "{e:?}"
     );
-    let e = compile_module_with(&Fake, &config(), &many_resources(80, 25)).unwrap_err();
+    let e = compile(&config(), &many_resources(80, 25)).unwrap_err();
     assert!(
         matches!(&e[0], CompileError::TooManyPolicies { .. }),
         "{e:?}"
@@ -477,8 +444,7 @@ fn oversized_statement_and_too_many_policies_are_errors() {
 
 #[test]
 fn template_shape() {
-    let c = compile_module_with(
-        &Fake,
+    let c = compile(
         &config(),
         &module(vec![feature("v", &["connect:ListInstances"], None)]),
     )

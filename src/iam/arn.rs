@@ -237,6 +237,9 @@ impl Position for Fit {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
     Format,
+    /// A format whose placeholders are single names but for a path tail
+    /// (see [`fits_closely`]).
+    FormatClosely,
     Resource,
 }
 
@@ -247,18 +250,34 @@ enum Side {
 /// A resource made only of `*` fits every format; any other resource must
 /// have the six ARN parts (`arn:partition:service:region:account:resource`).
 pub fn fits(format: &str, resource: &str) -> bool {
+    fit_with(format, resource, Side::Format)
+}
+
+/// Does `resource` fit `format` when the format's placeholders are read as
+/// single names: a placeholder holds no `/` unless it is the path tail of the
+/// format (its last placeholder, after a `/` of the resource part, as
+/// `${ObjectName}` in `${BucketName}/${ObjectName}` or `${RoleNameWithPath}`
+/// in `role/${RoleNameWithPath}`).
+///
+/// The catalogue does not say which names may hold `/` (log group names and
+/// SSM parameter names do), so [`fits`] must allow it; this closer reading
+/// tells a compiler which of several fitting formats a resource is *meant*
+/// for: `${Bucket}/recordings/*` fits the bucket format loosely (a bucket
+/// name holding `/recordings/`), but only the object format closely.
+pub fn fits_closely(format: &str, resource: &str) -> bool {
+    fit_with(format, resource, Side::FormatClosely)
+}
+
+fn fit_with(format: &str, resource: &str, side: Side) -> bool {
     if !resource.is_empty() && resource.chars().all(|c| c == '*') {
         return true;
     }
     let (Some(f), Some(r)) = (split_arn(format), split_arn(resource)) else {
         return false;
     };
-    f.iter().zip(r.iter()).all(|(fs, rs)| {
-        wildcard::overlaps(
-            &fit_tokens(fs, Side::Format),
-            &fit_tokens(rs, Side::Resource),
-        )
-    })
+    f.iter()
+        .zip(r.iter())
+        .all(|(fs, rs)| wildcard::overlaps(&fit_tokens(fs, side), &fit_tokens(rs, Side::Resource)))
 }
 
 /// Turns a catalogue ARN format into a manifest resource (`Fn::Sub` syntax).
@@ -311,6 +330,16 @@ fn fit_tokens(s: &str, side: Side) -> Vec<Fit> {
             c => Fit::Lit(c),
         }));
     };
+    // The path tail of a closely read format: its last placeholder, when a
+    // `/` comes before it.
+    let tail = match side {
+        Side::FormatClosely => sub::pieces(s)
+            .filter(|p| matches!(p.token, Token::Placeholder(_) | Token::Escaped(_)))
+            .last()
+            .filter(|p| s.get(..p.start).is_some_and(|before| before.contains('/')))
+            .map(|p| p.start),
+        _ => None,
+    };
     for piece in sub::pieces(s) {
         match (piece.token, side) {
             (Token::Literal(t) | Token::Unterminated(t), _) => text(&mut out, t),
@@ -334,6 +363,15 @@ fn fit_tokens(s: &str, side: Side) -> Vec<Fit> {
             (Token::Placeholder(_) | Token::Escaped(_), Side::Format) => {
                 out.push(Fit::One);
                 out.push(Fit::Star);
+            }
+            (Token::Placeholder(_) | Token::Escaped(_), Side::FormatClosely) => {
+                if tail == Some(piece.start) {
+                    out.push(Fit::One);
+                    out.push(Fit::Star);
+                } else {
+                    out.push(Fit::OneNoSlash);
+                    out.push(Fit::StarNoSlash);
+                }
             }
         }
     }
@@ -419,6 +457,31 @@ mod tests {
         assert!(!fits(
             FLOW,
             &r.replace("contact-flow/*", "queue/${QueueId}")
+        ));
+    }
+
+    #[test]
+    fn close_fits_read_placeholders_as_names() {
+        let bucket = "arn:${Partition}:s3:::${BucketName}";
+        let object = "arn:${Partition}:s3:::${BucketName}/${ObjectName}";
+        let objects = "arn:${AWS::Partition}:s3:::${Bucket}/recordings/*";
+        // A bucket name cannot hold `/recordings/` when read closely.
+        assert!(fits(bucket, objects));
+        assert!(!fits_closely(bucket, objects));
+        assert!(fits_closely(object, objects));
+        assert!(fits_closely(bucket, "arn:${AWS::Partition}:s3:::${Bucket}"));
+        // The path tail holds `/`; a placeholder before it does not.
+        let role = "arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}";
+        assert!(fits_closely(role, "arn:aws:iam::1:role/team/app-*"));
+        assert!(fits_closely(object, "arn:aws:s3:::a/b"));
+        assert!(fits_closely(object, "arn:aws:s3:::a/b/c"));
+        assert!(!fits_closely(
+            FLOW,
+            "arn:aws:connect:r:1:instance/a/b/contact-flow/c"
+        ));
+        assert!(fits(
+            FLOW,
+            "arn:aws:connect:r:1:instance/a/b/contact-flow/c"
         ));
     }
 

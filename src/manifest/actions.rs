@@ -45,19 +45,6 @@ fn matching(cat: &Catalogue, pattern: &str) -> Vec<ActionInfo> {
     cat.matching(pattern).iter().map(info).collect()
 }
 
-/// Checks a feature's actions and explicit resources against the catalogue.
-/// Returns the canonical, sorted, unique actions.
-pub fn check(
-    cx: &mut Ctx<'_>,
-    feature: &str,
-    actions: Vec<(String, Span)>,
-    resources: Option<Vec<(String, Span)>>,
-    has_reason: bool,
-) -> Option<Vec<String>> {
-    let catalogue = cx.catalogue;
-    check_with(catalogue, cx, feature, actions, resources, has_reason)
-}
-
 /// An action of the feature as resolved: its name in the model and the
 /// formats it can be granted on.
 struct Resolved {
@@ -74,15 +61,16 @@ fn list(items: &[String], max: usize) -> String {
     s.join(", ")
 }
 
-/// [`check`] against a given catalogue.
-pub fn check_with(
-    l: &Catalogue,
+/// Checks a feature's actions and explicit resources against the catalogue.
+/// Returns the canonical, sorted, unique actions.
+pub fn check(
     cx: &mut Ctx<'_>,
     feature: &str,
     actions: Vec<(String, Span)>,
     resources: Option<Vec<(String, Span)>>,
     has_reason: bool,
 ) -> Option<Vec<String>> {
+    let l = cx.catalogue;
     let before = cx.problems.len();
     let mut resolved = Vec::new();
     for (name, span) in actions {
@@ -284,15 +272,14 @@ ListInstances\t0\t\t\n";
     ) -> (Option<Vec<String>>, Vec<String>) {
         let src = SourceFile::new("modules/x.yaml", "x");
         let mut problems = Vec::new();
+        let cat = fake();
         let mut cx = Ctx {
-            catalogue: crate::catalogue::catalogue(),
+            catalogue: &cat,
             src: &src,
             problems: &mut problems,
         };
         let sp = Span::default();
-        let cat = fake();
-        let r = check_with(
-            &cat,
+        let r = check(
             &mut cx,
             "f",
             actions.iter().map(|a| (a.to_string(), sp)).collect(),

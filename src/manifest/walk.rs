@@ -236,17 +236,11 @@ impl Ctx<'_> {
 
     /// A string with something in it other than spaces.
     pub fn text<'n>(&mut self, node: &'n Node, what: &str) -> Option<&'n str> {
-        if matches!(node.value, Value::Null) {
-            self.report(
-                node.span,
-                ProblemKind::Empty,
-                format!("`{what}` must not be empty"),
-                "empty",
-                Some(format!("write what `{what}` is for, in a sentence")),
-            );
-            return None;
-        }
-        let s = self.string(node, what)?;
+        let s = if matches!(node.value, Value::Null) {
+            ""
+        } else {
+            self.string(node, what)?
+        };
         if s.trim().is_empty() {
             self.report(
                 node.span,

@@ -97,8 +97,7 @@ pub fn from_project(
     root: PathBuf,
     project: Project,
 ) -> Result<Loaded<'_>, PipelineError> {
-    let compiled =
-        compile::compile_project_with(catalogue, &project).map_err(PipelineError::Compile)?;
+    let compiled = compile::compile_project(catalogue, &project).map_err(PipelineError::Compile)?;
     let ledger = read_ledger(&root)?;
     Ok(Loaded {
         catalogue,

@@ -27,9 +27,10 @@ pub use doc::{
 };
 pub use lookup::ResourceType;
 pub use render::{render_html, render_index_html, render_index_md, render_markdown};
+pub use model::review;
 
 use crate::compile::CompiledModule;
-use crate::manifest::{Module, Project};
+use crate::manifest::Project;
 use crate::version::Ledger;
 
 /// Document format.
@@ -117,18 +118,6 @@ pub enum ReviewError {
         #[source]
         source: serde_json::Error,
     },
-}
-
-/// Builds the review of one compiled module version.
-pub fn review(
-    catalogue: &crate::catalogue::Catalogue,
-    project: &Project,
-    module: &Module,
-    compiled: &CompiledModule,
-    history: &History,
-    settings: &Settings,
-) -> Review {
-    model::build(catalogue, project, module, compiled, history, settings)
 }
 
 /// Renders one review in the given format.

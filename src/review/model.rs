@@ -268,8 +268,8 @@ fn attention(permissions: &[Permission], features: &[FeatureDoc]) -> Attention {
     a
 }
 
-/// Builds the document; see [`super::review`].
-pub fn build(
+/// Builds the review of one compiled module version.
+pub fn review(
     cat: &Catalogue,
     project: &Project,
     module: &Module,

@@ -1053,7 +1053,7 @@ fn template_description_fits_in_1024_bytes() {
         &[(PathBuf::from("modules/long.yaml"), manifest)],
     )
     .unwrap();
-    let c = rolesmith::compile::compile_module_with(
+    let c = rolesmith::compile::compile_module(
         rolesmith::catalogue::catalogue(),
         &project.config,
         &project.modules[0],

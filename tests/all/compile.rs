@@ -24,7 +24,7 @@ fn shipped() -> Project {
 fn compiled(module: &str) -> CompiledModule {
     let p = shipped();
     let m = p.modules.iter().find(|m| m.id == module).unwrap();
-    compile::compile_module_with(rolesmith::catalogue::catalogue(), &p.config, m).unwrap()
+    compile::compile_module(rolesmith::catalogue::catalogue(), &p.config, m).unwrap()
 }
 
 fn grant<'a>(c: &'a CompiledModule, feature: &str, action: &str) -> &'a Grant {
@@ -43,8 +43,8 @@ fn template_snapshots() {
     insta::glob!("../../modules", "*.yaml", |path| {
         let stem = path.file_stem().unwrap().to_string_lossy();
         let m = project.modules.iter().find(|m| m.id == stem).unwrap();
-        let c = compile::compile_module_with(rolesmith::catalogue::catalogue(), &project.config, m)
-            .unwrap();
+        let c =
+            compile::compile_module(rolesmith::catalogue::catalogue(), &project.config, m).unwrap();
         let text = String::from_utf8(c.template_bytes()).unwrap();
         insta::with_settings!({snapshot_path => "../../snapshots/compile", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!("template", text);
@@ -96,9 +96,8 @@ fn compiling_twice_gives_the_same_bytes() {
 #[test]
 fn shipped_policies_fit_with_parameters_at_their_maximum() {
     for m in &shipped().modules {
-        let c =
-            compile::compile_module_with(rolesmith::catalogue::catalogue(), &shipped().config, m)
-                .unwrap();
+        let c = compile::compile_module(rolesmith::catalogue::catalogue(), &shipped().config, m)
+            .unwrap();
         assert!(!c.policies.is_empty());
         for p in &c.policies {
             assert!(p.worst_case_size <= 6144, "{} {p:?}", m.id);
@@ -198,8 +197,7 @@ fn recordings_are_scoped_to_the_bucket_and_key() {
 fn every_manifest_action_is_granted_exactly_once_per_feature() {
     let p = shipped();
     for m in &p.modules {
-        let c =
-            compile::compile_module_with(rolesmith::catalogue::catalogue(), &p.config, m).unwrap();
+        let c = compile::compile_module(rolesmith::catalogue::catalogue(), &p.config, m).unwrap();
         for f in &m.features {
             let mut granted: Vec<&String> = c
                 .grants
@@ -334,8 +332,7 @@ fn crlf_and_bom_manifests_build_the_same_bytes() {
         )
         .unwrap_or_else(|d| panic!("{:?}", d.problems));
         let m = &p.modules[0];
-        let c =
-            compile::compile_module_with(rolesmith::catalogue::catalogue(), &p.config, m).unwrap();
+        let c = compile::compile_module(rolesmith::catalogue::catalogue(), &p.config, m).unwrap();
         (m.digest.clone(), c.template_bytes())
     };
     let lf = build(text.clone());

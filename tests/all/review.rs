@@ -34,7 +34,7 @@ fn projects() -> Vec<Project> {
 }
 
 fn compiled(p: &Project) -> Vec<CompiledModule> {
-    compile::compile_project_with(catalogue(), p).unwrap_or_else(|e| panic!("{e:?}"))
+    compile::compile_project(catalogue(), p).unwrap_or_else(|e| panic!("{e:?}"))
 }
 
 fn doc(p: &Project, c: &CompiledModule, settings: &Settings) -> review::Review {

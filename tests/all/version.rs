@@ -294,10 +294,9 @@ fn ledger_api_previous_and_since() {
         &d.join("rolesmith.yaml"),
     )
     .unwrap();
-    let current =
-        rolesmith::compile::compile_project_with(rolesmith::catalogue::catalogue(), &project)
-            .unwrap()
-            .remove(0);
+    let current = rolesmith::compile::compile_project(rolesmith::catalogue::catalogue(), &project)
+        .unwrap()
+        .remove(0);
     let since = version::since(&ledger, "flows", &current);
     // 2.0.0 narrowed `edit-flows` with a condition: 1.1.0 already granted all of it.
     assert_eq!(since["view-flows"], v("1.0.0"));

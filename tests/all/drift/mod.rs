@@ -37,7 +37,7 @@ pub fn project() -> &'static Project {
         )
         .unwrap();
         let compiled =
-            rolesmith::compile::compile_project_with(rolesmith::catalogue::catalogue(), &project)
+            rolesmith::compile::compile_project(rolesmith::catalogue::catalogue(), &project)
                 .unwrap();
         let ledger = rolesmith::pipeline::read_ledger(root).unwrap();
         Project {
