@@ -17,7 +17,11 @@ Layout (UTF-8, `\n` line ends, fields separated by TAB):
     @<prefix>\t<service name>          starts a service section (sorted by prefix)
     k\t<condition key>                 condition keys of the section, sorted
                                        case-insensitively, index = order
-    t\t<name>\t<arn format>\t<keys>    resource types of the section, index = order
+    t\t<name>\t<arn formats>\t<keys>   resource types of the section, index = order;
+                                       a type with several ARN formats (the
+                                       source writes some as one string,
+                                       "arn:..., arn:...") lists each, separated
+                                       by one space
     <Action>\t<level>\t<types>\t<keys>  actions, sorted by lower-case name
 
 `<keys>` is a comma-separated list of condition-key indexes. `<types>` is a
@@ -53,6 +57,18 @@ def clean(s, what):
     if not isinstance(s, str) or any(c in s for c in "\t\n\r"):
         sys.exit(f"gen_catalogue: unexpected {what}: {s!r}")
     return s
+
+
+def arn_formats(s):
+    """The ARN formats of a resource type, space-separated. The source joins
+    some types' formats into one string (`arn:.../apis/..., arn:.../restapis/...`);
+    each must stay one format, or it reaches templates as one malformed ARN."""
+    formats = [f.strip() for f in clean(s, "arn format").split(", arn:")]
+    formats = [formats[0]] + ["arn:" + f for f in formats[1:]]
+    for f in formats:
+        if not f.startswith("arn:") or " " in f or f.count(":") < 5:
+            sys.exit(f"gen_catalogue: unexpected arn format {f!r} in {s!r}")
+    return " ".join(formats)
 
 
 def main(out_path):
@@ -133,7 +149,7 @@ def main(out_path):
             sec.append(f"k\t{c}")
         for k in type_keys:
             t = rtypes[k]
-            sec.append(f"t\t{clean(t['key'], 'resource type')}\t{clean(t['arn'], 'arn format')}\t{keys_field(t.get('conditionKeys', []))}")
+            sec.append(f"t\t{clean(t['key'], 'resource type')}\t{arn_formats(t['arn'])}\t{keys_field(t.get('conditionKeys', []))}")
         for name, level, merged, akeys in rows:
             specs = []
             for rk, m in merged.items():

@@ -392,7 +392,7 @@ impl ServiceData {
                 Some(ResourceType {
                     name: t.name,
                     required: u.required,
-                    arn_formats: vec![t.arn],
+                    arn_formats: t.arn.split(' ').filter(|f| !f.is_empty()).collect(),
                     condition_keys: self.key_names(&mut idx),
                 })
             })

@@ -26,8 +26,8 @@ pub use doc::{
     IndexModule, Notice, ParamDoc, Permission, ResourceDoc, Review, StatementDoc, Trust,
 };
 pub use lookup::ResourceType;
-pub use render::{render_html, render_index_html, render_index_md, render_markdown};
 pub use model::review;
+pub use render::{render_html, render_index_html, render_index_md, render_markdown};
 
 use crate::compile::CompiledModule;
 use crate::manifest::Project;

@@ -425,6 +425,44 @@ fn derived_resources_fit_every_catalogue_format() {
     }
 }
 
+/// Every ARN format of the catalogue is one format: six parts, starting
+/// `arn:${Partition}:`, no spaces or commas joining two (the source writes 13
+/// apigateway, greengrass and lex types as "arn:..., arn:..."; they must
+/// reach templates as separate Resources).
+#[test]
+fn every_catalogue_format_is_one_arn() {
+    let mut n = 0;
+    for a in catalogue().matching("*:*") {
+        for t in &a.resource_types {
+            for f in &t.arn_formats {
+                n += 1;
+                let parts = arn::split_arn(f).unwrap_or_else(|| panic!("{}: {f}", a.name));
+                assert_eq!(parts[0], "arn", "{}: {f}", a.name);
+                assert!(!f.contains(' ') && !f.contains(", "), "{}: {f}", a.name);
+                assert!(!parts[5].contains("arn:"), "{}: {f}", a.name);
+            }
+        }
+    }
+    assert!(n > 20_000, "{n}");
+    let deployments = catalogue()
+        .action("apigateway:GET")
+        .map(|a| {
+            a.grant_arn_formats()
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    assert!(
+        deployments.contains(
+            &"arn:${Partition}:apigateway:${Region}::/apis/${ApiId}/deployments".to_owned()
+        )
+    );
+    assert!(deployments.contains(
+        &"arn:${Partition}:apigateway:${Region}::/restapis/${RestApiId}/deployments".to_owned()
+    ));
+}
+
 fn format_strategy() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
         "[a-z/:-]{0,4}",
