@@ -15,8 +15,11 @@ Layout (UTF-8, `\n` line ends, fields separated by TAB):
     sections\t<prefix> <offset>\t...    byte offset of each service section,
                                        counted from the first `@` line
     @<prefix>\t<service name>          starts a service section (sorted by prefix)
-    k\t<condition key>                 condition keys of the section, sorted
-                                       case-insensitively, index = order
+    k\t<condition key>\t<type>         condition keys of the section, sorted
+                                       case-insensitively, index = order; the
+                                       type as the source gives it (String,
+                                       ArrayOfString, ARN, Numeric, Date, Bool,
+                                       IPAddress, ...)
     t\t<name>\t<arn formats>\t<keys>   resource types of the section, index = order;
                                        a type with several ARN formats (the
                                        source writes some as one string,
@@ -33,6 +36,7 @@ import importlib.metadata
 import importlib.util
 import json
 import os
+import re
 import sys
 from collections import Counter
 
@@ -71,6 +75,21 @@ def arn_formats(s):
     return " ".join(formats)
 
 
+def key_type(key, described, patterns):
+    """The type the source gives a condition key: its own entry, else the
+    entry of the pattern it matches (`kms:EncryptionContext:.+?`), else `-`
+    (a few keys are used by actions but described nowhere: no type is known)."""
+    info = described.get(key.lower())
+    if info is None:
+        for regex, template in sorted(patterns.items()):
+            if re.fullmatch(regex, key, re.IGNORECASE):
+                info = described.get(template.lower())
+                break
+    if info is None:
+        return "-"
+    return clean(info["type"], "condition key type")
+
+
 def main(out_path):
     d = data_dir()
     meta = load(d, "metadata.json")
@@ -78,6 +97,7 @@ def main(out_path):
     date = meta["updatedAt"][:10]
     services = sorted(load(d, "services.json"))
     names = load(d, "serviceNames.json")
+    patterns = load(d, "conditionPatterns.json")
 
     per_service = []
     levels = set()
@@ -88,9 +108,10 @@ def main(out_path):
             sys.exit(f"gen_catalogue: unexpected service prefix {prefix!r}")
         actions = load(d, "actions", f"{prefix}.json")
         rtypes = load(d, "resourceTypes", f"{prefix}.json")
+        ckeys = load(d, "conditionKeys", f"{prefix}.json")
         for a in actions.values():
             levels.add(clean(a["accessLevel"], "access level"))
-        per_service.append((prefix, actions, rtypes))
+        per_service.append((prefix, actions, rtypes, ckeys))
         n_actions += len(actions)
     levels = sorted(levels)
     level_index = {lv: i for i, lv in enumerate(levels)}
@@ -103,7 +124,7 @@ def main(out_path):
     out.append("levels\t" + "\t".join(levels))
 
     sections = []
-    for prefix, actions, rtypes in per_service:
+    for prefix, actions, rtypes, ckeys in per_service:
         # Resource types in order of their lower-case key; actions refer to them by name,
         # case-insensitively (the JSON keys are lower-case, the names keep AWS's spelling).
         type_keys = sorted(rtypes)
@@ -146,7 +167,7 @@ def main(out_path):
         sec = [f"@{prefix}\t{clean(names.get(prefix, prefix), 'service name')}"]
         sections.append((prefix, sec))
         for c in key_order:
-            sec.append(f"k\t{c}")
+            sec.append(f"k\t{c}\t{key_type(c, ckeys, patterns.get(prefix, {}))}")
         for k in type_keys:
             t = rtypes[k]
             sec.append(f"t\t{clean(t['key'], 'resource type')}\t{arn_formats(t['arn'])}\t{keys_field(t.get('conditionKeys', []))}")

@@ -26,6 +26,8 @@ pub(crate) struct ServiceEntry {
 #[derive(Debug, Default)]
 pub(crate) struct ServiceData {
     keys: Vec<&'static str>,
+    /// The type of each key (`String`, `ArrayOfARN`, `-` when unknown).
+    key_types: Vec<&'static str>,
     /// The generator writes keys sorted case-insensitively; then sorting
     /// indexes sorts names and no string is compared.
     keys_sorted: bool,
@@ -225,8 +227,12 @@ fn parse_service(
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        if let Some(key) = line.strip_prefix("k\t") {
+        if let Some(rest) = line.strip_prefix("k\t") {
+            // `k\t<key>\t<type>`; an older text without the type is read as
+            // a key of unknown type.
+            let (key, ty) = rest.split_once('\t').unwrap_or((rest, "-"));
             d.keys.push(key);
+            d.key_types.push(ty);
             continue;
         }
         if let Some(rest) = line.strip_prefix("t\t") {
@@ -350,6 +356,14 @@ pub(crate) fn check(
 }
 
 impl ServiceData {
+    /// The condition keys of the service with their types, in order.
+    pub fn condition_keys(&self) -> impl Iterator<Item = (&'static str, &'static str)> + '_ {
+        self.keys
+            .iter()
+            .zip(self.key_types.iter().chain(std::iter::repeat(&"-")))
+            .map(|(k, t)| (*k, *t))
+    }
+
     /// Position of the action named `short` (case-insensitive).
     pub fn find(&self, short: &str) -> Option<usize> {
         self.actions

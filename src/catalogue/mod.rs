@@ -16,6 +16,7 @@
 //! file is well formed).
 
 mod format;
+pub mod keys;
 
 use std::sync::OnceLock;
 
@@ -57,6 +58,17 @@ pub struct Action<'a> {
     pub resource_types: Vec<ResourceType<'a>>,
     /// Condition keys the action supports (sorted, case-insensitively).
     pub condition_keys: Vec<&'a str>,
+}
+
+/// A condition key as the catalogue knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ConditionKey<'a> {
+    /// Its name as AWS spells it (`kms:ViaService`, `aws:ResourceTag/${TagKey}`).
+    pub name: &'a str,
+    /// What it holds.
+    pub kind: keys::KeyKind,
+    /// Valid for every action (a global or cross-service key).
+    pub global: bool,
 }
 
 /// A resource type as one action uses it.
@@ -291,6 +303,56 @@ impl Catalogue {
         scored.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.prefix.cmp(b.0.prefix)));
         scored.truncate(n);
         scored
+    }
+
+    /// The condition key `key` names: a global key (`aws:SourceIp`, or a
+    /// cross-service key such as `ec2:SourceInstanceArn`) or a key of the
+    /// service its prefix names. Case-insensitive, as IAM compares key names;
+    /// a `${...}` part of a listed key (`aws:ResourceTag/${TagKey}`) stands
+    /// for any text. `None` for a key no policy can meet.
+    pub fn condition_key(&self, key: &str) -> Option<ConditionKey<'_>> {
+        if let Some((name, ty)) = keys::GLOBAL_KEYS
+            .iter()
+            .find(|(g, _)| condition_key_matches(g, key))
+        {
+            return Some(ConditionKey {
+                name,
+                kind: keys::KeyKind::parse(ty),
+                global: true,
+            });
+        }
+        let (prefix, _) = key.split_once(':')?;
+        let data = self.data(self.entry(prefix)?);
+        data.condition_keys()
+            .find(|(k, _)| condition_key_matches(k, key))
+            .map(|(name, ty)| ConditionKey {
+                name,
+                kind: keys::KeyKind::parse(ty),
+                global: false,
+            })
+    }
+
+    /// Up to `n` known condition keys closest to `key`, best first: the
+    /// global keys, the keys of `key`'s own service and those of `services`.
+    pub fn suggest_condition_keys(&self, key: &str, services: &[&str], n: usize) -> Vec<String> {
+        let mut candidates: Vec<&str> = keys::GLOBAL_KEYS.iter().map(|(k, _)| *k).collect();
+        let own = key.split_once(':').map(|(p, _)| p);
+        for prefix in own.into_iter().chain(services.iter().copied()) {
+            if let Some(e) = self.entry(prefix) {
+                candidates.extend(self.data(e).condition_keys().map(|(k, _)| k));
+            }
+        }
+        sort_keys(&mut candidates);
+        let mut scored: Vec<(usize, &str)> = candidates
+            .into_iter()
+            .filter_map(|c| suggest::score(key, c).map(|d| (d, c)))
+            .collect();
+        scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| cmp_ci(a.1, b.1)));
+        scored
+            .into_iter()
+            .take(n)
+            .map(|(_, c)| c.to_owned())
+            .collect()
     }
 
     /// Is `prefix` a known service prefix (case-insensitive)?

@@ -115,8 +115,12 @@ pub enum ProblemKind {
     ConditionEmpty,
     /// `manifest::condition_key`.
     ConditionKey,
+    /// `manifest::condition_key_service`.
+    ConditionKeyService,
     /// `manifest::condition_operator`.
     ConditionOperator,
+    /// `manifest::condition_type`.
+    ConditionType,
     /// `manifest::condition_value`.
     ConditionValue,
     /// `manifest::duplicate_action`.
@@ -171,6 +175,8 @@ pub enum ProblemKind {
     TemplateUrlBase,
     /// `manifest::unknown_action`.
     UnknownAction,
+    /// `manifest::unknown_condition_key`.
+    UnknownConditionKey,
     /// `manifest::unknown_key`.
     UnknownKey,
     /// `manifest::unreadable`.
@@ -194,7 +200,9 @@ impl ProblemKind {
             ProblemKind::AuthoriserRole => "manifest::authoriser_role",
             ProblemKind::ConditionEmpty => "manifest::condition_empty",
             ProblemKind::ConditionKey => "manifest::condition_key",
+            ProblemKind::ConditionKeyService => "manifest::condition_key_service",
             ProblemKind::ConditionOperator => "manifest::condition_operator",
+            ProblemKind::ConditionType => "manifest::condition_type",
             ProblemKind::ConditionValue => "manifest::condition_value",
             ProblemKind::DuplicateAction => "manifest::duplicate_action",
             ProblemKind::DuplicateFeature => "manifest::duplicate_feature",
@@ -222,6 +230,7 @@ impl ProblemKind {
             ProblemKind::Tags => "manifest::tags",
             ProblemKind::TemplateUrlBase => "manifest::template_url_base",
             ProblemKind::UnknownAction => "manifest::unknown_action",
+            ProblemKind::UnknownConditionKey => "manifest::unknown_condition_key",
             ProblemKind::UnknownKey => "manifest::unknown_key",
             ProblemKind::Unreadable => "manifest::unreadable",
             ProblemKind::Version => "manifest::version",

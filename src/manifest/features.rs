@@ -104,8 +104,16 @@ fn feature(
     // A resource with its own problem is left out of the list; fitting the
     // rest against the actions would only add misleading errors.
     let resources_clean = cx.problems.len() == before_resources;
+    // The services whose requests the feature's statements match: a
+    // condition key of another service is never in those requests.
+    let services: Vec<String> = actions
+        .iter()
+        .flatten()
+        .filter_map(|(a, _)| action::service(a))
+        .map(str::to_ascii_lowercase)
+        .collect();
     let conditions = match f.get("conditions") {
-        Some(n) => conditions(cx, n, &name, params),
+        Some(n) => conditions(cx, n, &name, params, &services),
         None => Some(Conditions::new()),
     };
 
@@ -315,6 +323,7 @@ fn conditions(
     node: &Node,
     feature: &str,
     params: &[String],
+    services: &[String],
 ) -> Option<Conditions> {
     let what = format!("features.{feature}.conditions");
     let before = cx.problems.len();
@@ -363,6 +372,9 @@ fn conditions(
                     );
                     continue;
                 }
+            }
+            if !condition_key(cx, op, key, kn.span, feature, services) {
+                continue;
             }
             let values: Vec<&Node> = match &vn.value {
                 Value::Seq(items) => items.iter().collect(),
@@ -415,4 +427,83 @@ fn conditions(
         out.insert(op.to_owned(), block);
     }
     (cx.problems.len() == before).then_some(out)
+}
+
+/// Checks a condition key against the catalogue: it must exist (a global
+/// key or one of its service's), belong to a service the feature's actions
+/// are in (another service's key is never in their requests, so the
+/// statement would never match), and suit the operator's type. False when
+/// it was reported.
+fn condition_key(
+    cx: &mut Ctx<'_>,
+    op: &str,
+    key: &str,
+    span: Span,
+    feature: &str,
+    services: &[String],
+) -> bool {
+    let catalogue = cx.catalogue;
+    let prefixes: Vec<&str> = services.iter().map(String::as_str).collect();
+    let Some(known) = catalogue.condition_key(key) else {
+        let sugg = catalogue.suggest_condition_keys(key, &prefixes, 1);
+        let help = match sugg.first() {
+            Some(s) => format!(
+                "did you mean `{s}`? an unknown key is absent from every request, so the statement would never match"
+            ),
+            None => "use a condition key of the feature's services (`rolesmith actions SERVICE:ACTION --format json` lists them) or a global `aws:` key; an unknown key is absent from every request, so the statement would never match".to_owned(),
+        };
+        cx.report(
+            span,
+            ProblemKind::UnknownConditionKey,
+            format!("unknown condition key `{key}`"),
+            "not in the IAM catalogue",
+            Some(help),
+        );
+        return false;
+    };
+    let prefix = key
+        .split_once(':')
+        .map(|(p, _)| p.to_ascii_lowercase())
+        .unwrap_or_default();
+    let any_service = services.iter().any(|s| action::is_pattern(s));
+    if !known.global && !any_service && !services.contains(&prefix) {
+        cx.report(
+            span,
+            ProblemKind::ConditionKeyService,
+            format!(
+                "condition key `{key}` belongs to `{prefix}`, but feature `{feature}` has no `{prefix}` action"
+            ),
+            "another service's key",
+            Some(format!(
+                "requests for the feature's actions ({}) never carry `{key}`, so the statement would never match; use one of their keys or a global `aws:` key",
+                list_services(services)
+            )),
+        );
+        return false;
+    }
+    let base = crate::iam::operator::split(op, false).base;
+    if !known.kind.accepts(base) {
+        cx.report(
+            span,
+            ProblemKind::ConditionType,
+            format!(
+                "`{op}` cannot compare `{key}` (type {})",
+                known.kind.name()
+            ),
+            "operator does not suit the key",
+            Some(format!("use {} for `{key}`", known.kind.operators())),
+        );
+        return false;
+    }
+    true
+}
+
+fn list_services(services: &[String]) -> String {
+    let mut s: Vec<&str> = services.iter().map(String::as_str).collect();
+    s.sort_unstable();
+    s.dedup();
+    s.iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
