@@ -157,8 +157,12 @@ pub enum ProblemKind {
     NoModules,
     /// `manifest::no_resources`.
     NoResources,
+    /// `manifest::parameter_default`.
+    ParameterDefault,
     /// `manifest::parameter_name`.
     ParameterName,
+    /// `manifest::parameter_pattern`.
+    ParameterPattern,
     /// `manifest::placeholder`.
     Placeholder,
     /// `manifest::resource_mismatch`.
@@ -221,7 +225,9 @@ impl ProblemKind {
             ProblemKind::NoFeatures => "manifest::no_features",
             ProblemKind::NoModules => "manifest::no_modules",
             ProblemKind::NoResources => "manifest::no_resources",
+            ProblemKind::ParameterDefault => "manifest::parameter_default",
             ProblemKind::ParameterName => "manifest::parameter_name",
+            ProblemKind::ParameterPattern => "manifest::parameter_pattern",
             ProblemKind::Placeholder => "manifest::placeholder",
             ProblemKind::ResourceMismatch => "manifest::resource_mismatch",
             ProblemKind::ResourceSyntax => "manifest::resource_syntax",

@@ -45,10 +45,14 @@ pub(super) fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<Strin
         let description = f
             .required(cx, "description", "what the customer must give here")
             .and_then(|n| cx.text(n, &format!("{what}.description")));
-        let pattern = f
-            .get("pattern")
+        let pattern_node = f.get("pattern");
+        let pattern = pattern_node
             .and_then(|n| cx.string(n, &format!("{what}.pattern")))
             .map(str::to_owned);
+        let compiled = match (&pattern, pattern_node) {
+            (Some(p), Some(n)) => allowed_pattern(cx, n, name, p),
+            _ => Compiled::Unchecked,
+        };
         let default = f.get("default").and_then(|n| match &n.value {
             Value::Int(i) => Some(i.to_string()),
             _ => cx.string(n, &format!("{what}.default")).map(str::to_owned),
@@ -86,6 +90,20 @@ pub(super) fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<Strin
                 Some("shorten the default or raise `max_length`".to_owned()),
             );
         }
+        if let (Some(d), Some(n), Compiled::Regex(re)) = (&default, f.get("default"), &compiled)
+            && !re.is_match(d)
+        {
+            cx.report(
+                n.span,
+                ProblemKind::ParameterDefault,
+                format!(
+                    "default `{d}` of `{name}` does not match its pattern `{}`",
+                    pattern.as_deref().unwrap_or_default()
+                ),
+                "fails the pattern",
+                Some("CloudFormation would refuse to create the stack with this default: fix the default or the pattern".to_owned()),
+            );
+        }
         if let Some(description) = description {
             out.insert(
                 name.to_owned(),
@@ -99,4 +117,53 @@ pub(super) fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<Strin
         }
     }
     (cx.problems.len() == before).then_some(out)
+}
+
+/// A parameter's pattern, as far as it can be checked here.
+enum Compiled {
+    /// Compiled, anchored as CloudFormation anchors `AllowedPattern` (the
+    /// whole value must match).
+    Regex(regex::Regex),
+    /// No pattern, an invalid one (reported), or one using Java features
+    /// this checker lacks (look-around, back-references): values are not
+    /// checked against it.
+    Unchecked,
+}
+
+/// Compiles a parameter's `pattern` as CloudFormation's `AllowedPattern`
+/// (a Java regular expression that must match the whole value); reports a
+/// syntax error at its position in the pattern.
+fn allowed_pattern(cx: &mut Ctx<'_>, node: &Node, name: &str, pattern: &str) -> Compiled {
+    use regex_syntax::ast::ErrorKind;
+    let mut parser = regex_syntax::ast::parse::Parser::new();
+    if let Err(e) = parser.parse(pattern) {
+        // Java accepts these; this checker cannot run them, so it leaves
+        // the pattern to CloudFormation.
+        if matches!(
+            e.kind(),
+            ErrorKind::UnsupportedLookAround | ErrorKind::UnsupportedBackreference
+        ) {
+            return Compiled::Unchecked;
+        }
+        let at = e.span();
+        let span = super::features::inner_span(
+            cx.src,
+            node,
+            pattern,
+            at.start.offset..at.end.offset.max(at.start.offset + 1),
+        );
+        cx.report(
+            span,
+            ProblemKind::ParameterPattern,
+            format!("pattern of `{name}` is not a valid regular expression: {}", e.kind()),
+            "invalid here",
+            Some("CloudFormation would refuse the template (`AllowedPattern` must be a valid regular expression): fix the pattern".to_owned()),
+        );
+        return Compiled::Unchecked;
+    }
+    match regex::Regex::new(&format!("^(?:{pattern})$")) {
+        Ok(re) => Compiled::Regex(re),
+        // Parsed but not compiled (e.g. too large): leave it to CloudFormation.
+        Err(_) => Compiled::Unchecked,
+    }
 }
