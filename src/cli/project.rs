@@ -9,7 +9,10 @@ use crate::pipeline::{self, Class, Loaded, PipelineError};
 /// every problem. Exit 2 when the config or a manifest cannot be read, 1
 /// when they are invalid or a module does not compile.
 pub(super) fn load(g: &Global) -> Result<Loaded<'static>, Exit> {
-    pipeline::load(crate::catalogue::catalogue(), &g.config).map_err(|e| report(e, "build"))
+    let loaded =
+        pipeline::load(crate::catalogue::catalogue(), &g.config).map_err(|e| report(e, "build"))?;
+    super::validate::eprint_warnings(&loaded.project.warnings);
+    Ok(loaded)
 }
 
 /// Prints `e` (every problem it holds) and returns its exit code. `what`

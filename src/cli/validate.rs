@@ -32,10 +32,17 @@ pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
     // Every check `build` runs, writing nothing: compile (size budgets,
     // policy count) and the versioning step against the ledger.
     let project = match project {
-        Ok(project) => match later_checks(g, project) {
-            Ok(project) => Ok(project),
-            Err(e) => return report_later(e, a.format),
-        },
+        Ok(project) => {
+            // Warnings first, as `build` prints them, whatever comes after.
+            if a.format == Format::Text {
+                eprint_warnings(&project.warnings);
+            }
+            let warnings = project.warnings.clone();
+            match later_checks(g, project) {
+                Ok(project) => Ok(project),
+                Err(e) => return report_later(e, a.format, &warnings),
+            }
+        }
         Err(d) => Err(d),
     };
     match project {
@@ -50,6 +57,7 @@ pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
                         "features": features(&project),
                         "actions": actions(&project),
                         "problems": [],
+                        "warnings": project.warnings,
                     })
                 )),
             }
@@ -59,11 +67,12 @@ pub fn run(g: &Global, a: &ValidateArgs) -> Exit {
             match a.format {
                 Format::Text => {
                     eprint_problems(&diags);
+                    eprint_warnings(&diags.warnings);
                     super::eprint_error(format!("validation failed: {diags}"));
                 }
                 Format::Json => super::print_out(&format!(
                     "{}\n",
-                    serde_json::json!({"valid": false, "problems": diags.problems})
+                    serde_json::json!({"valid": false, "problems": diags.problems, "warnings": diags.warnings})
                 )),
             }
             exit_for(&diags)
@@ -79,7 +88,7 @@ fn later_checks(g: &Global, project: Project) -> Result<Project, PipelineError> 
 }
 
 /// Reports what compiling or versioning found, as text or in the JSON report.
-fn report_later(e: PipelineError, format: Format) -> Exit {
+fn report_later(e: PipelineError, format: Format, warnings: &[crate::manifest::Problem]) -> Exit {
     match format {
         Format::Text => super::project::report(e, "validation"),
         Format::Json => {
@@ -94,7 +103,7 @@ fn report_later(e: PipelineError, format: Format) -> Exit {
             };
             super::print_out(&format!(
                 "{}\n",
-                serde_json::json!({"valid": false, "problems": problems})
+                serde_json::json!({"valid": false, "problems": problems, "warnings": warnings})
             ));
             exit
         }
@@ -124,6 +133,19 @@ pub(super) fn eprint_problems(diags: &Diagnostics) {
         super::eprint_error(format!(
             "{} more problems not shown; `rolesmith validate --format json` lists them all",
             diags.len() - SHOWN_PROBLEMS
+        ));
+    }
+}
+
+/// Renders warnings to stderr (at most [`SHOWN_PROBLEMS`]), then a count.
+pub(super) fn eprint_warnings(warnings: &[crate::manifest::Problem]) {
+    for p in warnings.iter().take(SHOWN_PROBLEMS) {
+        super::eprint_diagnostic(p.clone());
+    }
+    if warnings.len() > SHOWN_PROBLEMS {
+        super::eprint_error(format!(
+            "{} more warnings not shown; `rolesmith validate --format json` lists them all",
+            warnings.len() - SHOWN_PROBLEMS
         ));
     }
 }

@@ -5,6 +5,8 @@
 //!
 //! The catalogue is passed in (tests give a small catalogue text).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::diag::ProblemKind;
 use super::walk::Ctx;
 use super::yaml::Span;
@@ -61,14 +63,17 @@ fn list(items: &[String], max: usize) -> String {
     s.join(", ")
 }
 
-/// Checks a feature's actions and explicit resources against the catalogue.
-/// Returns the canonical, sorted, unique actions.
+/// Checks a feature's actions and explicit resources against the catalogue;
+/// `derived_with` holds the module's parameters when the feature has no
+/// `resources` (its grants are derived). Returns the canonical, sorted,
+/// unique actions.
 pub fn check(
     cx: &mut Ctx<'_>,
     feature: &str,
     actions: Vec<(String, Span)>,
     resources: Option<Vec<(String, Span)>>,
     has_reason: bool,
+    derived_with: Option<&[String]>,
 ) -> Option<Vec<String>> {
     let l = cx.catalogue;
     let before = cx.problems.len();
@@ -145,6 +150,10 @@ pub fn check(
     if let Some(res) = &resources {
         check_resources(cx, feature, &resolved, res, has_reason);
     }
+    // Resources are derived from the catalogue with the module's parameters.
+    if let Some(params) = derived_with {
+        broad_derived(cx, feature, &resolved, params);
+    }
 
     if cx.problems.len() > before {
         return None;
@@ -153,6 +162,58 @@ pub fn check(
     names.sort();
     names.dedup();
     Some(names)
+}
+
+/// Warns about derived grants broader than one account's named resources:
+/// an action whose ARN format names its container (`${BucketName}`,
+/// `${TableName}`, `${InstanceId}`) with no parameter for it is granted on
+/// every such container of the account (`arn:...:s3:::*/*`). One warning
+/// per feature and missing name, at its first action.
+fn broad_derived(cx: &mut Ctx<'_>, feature: &str, actions: &[Resolved], params: &[String]) {
+    // missing placeholder -> (first span, actions, an example derived resource)
+    let mut broad: BTreeMap<&str, (Span, Vec<&str>, String)> = BTreeMap::new();
+    let declared: BTreeSet<String> = params.iter().cloned().collect();
+    for a in actions {
+        for f in &a.formats {
+            let Some(name) = container(f) else { continue };
+            if declared.contains(name) {
+                continue;
+            }
+            let e = broad
+                .entry(name)
+                .or_insert_with(|| (a.span, Vec::new(), crate::iam::arn::derive(f, &declared)));
+            if !e.1.contains(&a.name.as_str()) {
+                e.1.push(&a.name);
+            }
+        }
+    }
+    for (name, (span, acts, example)) in broad {
+        cx.warn(
+            span,
+            ProblemKind::BroadResource,
+            format!(
+                "feature `{feature}` grants {} on `{example}`: every `{name}` of the customer's account, not one named resource",
+                list(&acts.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>(), 3)
+            ),
+            "derived with `*`",
+            Some(format!(
+                "declare the parameter `{name}` (the customer names it when deploying) or give the feature `resources`; if every `{name}` is meant, list `resources` with the `*` written out so the review shows it"
+            )),
+        );
+    }
+}
+
+/// The first placeholder of an ARN format that is not the partition,
+/// region or account: the resource's container (bucket, table, instance).
+fn container(format: &str) -> Option<&str> {
+    crate::iam::sub::tokens(format).find_map(|t| match t {
+        crate::iam::sub::Token::Placeholder(n)
+            if !matches!(n, "Partition" | "Region" | "Account") =>
+        {
+            Some(n)
+        }
+        _ => None,
+    })
 }
 
 fn check_resources(
@@ -277,6 +338,7 @@ ListInstances\t0\t\t\n";
             catalogue: &cat,
             src: &src,
             problems: &mut problems,
+            warnings: Vec::new(),
         };
         let sp = Span::default();
         let r = check(
@@ -285,6 +347,7 @@ ListInstances\t0\t\t\n";
             actions.iter().map(|a| (a.to_string(), sp)).collect(),
             resources.map(|rs| rs.iter().map(|r| (r.to_string(), sp)).collect()),
             reason,
+            None,
         );
         (r, problems.iter().map(|p| p.message.clone()).collect())
     }

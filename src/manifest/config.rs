@@ -33,6 +33,7 @@ pub fn check(
         catalogue,
         src,
         problems,
+        warnings: Vec::new(),
     };
     let (config, prefix) = check_root(&mut cx, &root);
     if cx.problems.len() > before {

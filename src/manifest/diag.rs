@@ -85,6 +85,7 @@ impl SourceFile {
             message: message.into(),
             label: label.into(),
             help,
+            severity: Severity::Error,
             src: NamedSource::new(display_path(&self.name), Arc::clone(&self.text)),
             span,
         }
@@ -111,6 +112,8 @@ pub enum ProblemKind {
     ActionSyntax,
     /// `manifest::authoriser_role`.
     AuthoriserRole,
+    /// `manifest::broad_resource` (a warning).
+    BroadResource,
     /// `manifest::condition_empty`.
     ConditionEmpty,
     /// `manifest::condition_key`.
@@ -137,6 +140,8 @@ pub enum ProblemKind {
     Encoding,
     /// `manifest::feature_id`.
     FeatureId,
+    /// `manifest::hardcoded_partition` (a warning).
+    HardcodedPartition,
     /// `manifest::max_length`.
     MaxLength,
     /// `manifest::max_session_duration`.
@@ -179,6 +184,8 @@ pub enum ProblemKind {
     TemplateUrlBase,
     /// `manifest::unknown_action`.
     UnknownAction,
+    /// `manifest::unused_parameter` (a warning).
+    UnusedParameter,
     /// `manifest::unknown_condition_key`.
     UnknownConditionKey,
     /// `manifest::unknown_key`.
@@ -202,6 +209,7 @@ impl ProblemKind {
             ProblemKind::AccountId => "manifest::account_id",
             ProblemKind::ActionSyntax => "manifest::action_syntax",
             ProblemKind::AuthoriserRole => "manifest::authoriser_role",
+            ProblemKind::BroadResource => "manifest::broad_resource",
             ProblemKind::ConditionEmpty => "manifest::condition_empty",
             ProblemKind::ConditionKey => "manifest::condition_key",
             ProblemKind::ConditionKeyService => "manifest::condition_key_service",
@@ -215,6 +223,7 @@ impl ProblemKind {
             ProblemKind::Empty => "manifest::empty",
             ProblemKind::Encoding => "manifest::encoding",
             ProblemKind::FeatureId => "manifest::feature_id",
+            ProblemKind::HardcodedPartition => "manifest::hardcoded_partition",
             ProblemKind::MaxLength => "manifest::max_length",
             ProblemKind::MaxSessionDuration => "manifest::max_session_duration",
             ProblemKind::MissingKey => "manifest::missing_key",
@@ -236,6 +245,7 @@ impl ProblemKind {
             ProblemKind::Tags => "manifest::tags",
             ProblemKind::TemplateUrlBase => "manifest::template_url_base",
             ProblemKind::UnknownAction => "manifest::unknown_action",
+            ProblemKind::UnusedParameter => "manifest::unused_parameter",
             ProblemKind::UnknownConditionKey => "manifest::unknown_condition_key",
             ProblemKind::UnknownKey => "manifest::unknown_key",
             ProblemKind::Unreadable => "manifest::unreadable",
@@ -259,6 +269,16 @@ impl fmt::Display for ProblemKind {
     }
 }
 
+/// How much a [`Problem`] matters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The project is invalid: nothing is built.
+    Error,
+    /// Probably a mistake, or a grant broader than it looks; the build goes on.
+    Warning,
+}
+
 /// A problem in the config or a manifest, with its location.
 #[derive(Debug, Clone, Serialize)]
 pub struct Problem {
@@ -279,6 +299,8 @@ pub struct Problem {
     pub label: String,
     /// What to do about it.
     pub help: Option<String>,
+    /// An error stops the build; a warning is reported and the build goes on.
+    pub severity: Severity,
     #[serde(skip)]
     src: NamedSource<Arc<String>>,
     #[serde(skip)]
@@ -297,7 +319,38 @@ impl fmt::Display for Problem {
 
 impl std::error::Error for Problem {}
 
+/// Problems are equal when they say the same thing at the same place.
+impl PartialEq for Problem {
+    fn eq(&self, other: &Self) -> bool {
+        (
+            &self.file,
+            self.line,
+            self.column,
+            self.kind,
+            &self.message,
+            &self.help,
+            self.severity,
+        ) == (
+            &other.file,
+            other.line,
+            other.column,
+            other.kind,
+            &other.message,
+            &other.help,
+            other.severity,
+        )
+    }
+}
+
+impl Eq for Problem {}
+
 impl Diagnostic for Problem {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
         Some(Box::new(self.kind.code()))
     }
@@ -338,8 +391,10 @@ impl Problem {
 /// Every problem found while loading a project, in file order.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Diagnostics {
-    /// The problems: sorted by file, then position.
+    /// The errors: sorted by file, then position.
     pub problems: Vec<Problem>,
+    /// The warnings found beside them, in the same order.
+    pub warnings: Vec<Problem>,
 }
 
 impl Diagnostics {
@@ -353,14 +408,20 @@ impl Diagnostics {
     }
     /// Sorts by file then position, so output does not depend on check order.
     pub(crate) fn sort(&mut self) {
-        self.problems.sort_by(|a, b| {
-            (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
-        });
+        sort_problems(&mut self.problems);
+        sort_problems(&mut self.warnings);
     }
     /// Iterates the problems.
     pub fn iter(&self) -> std::slice::Iter<'_, Problem> {
         self.problems.iter()
     }
+}
+
+/// Sorts problems by file then position, so output does not depend on check order.
+pub(crate) fn sort_problems(problems: &mut [Problem]) {
+    problems.sort_by(|a, b| {
+        (&a.file, a.line, a.column, &a.message).cmp(&(&b.file, b.line, b.column, &b.message))
+    });
 }
 
 impl fmt::Display for Diagnostics {

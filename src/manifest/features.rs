@@ -149,6 +149,7 @@ fn feature(
         actions?,
         resources.clone().filter(|_| resources_clean),
         wildcard_reason.is_some(),
+        f.get("resources").is_none().then_some(params),
     )?;
     let resources = resources.map(|r| r.into_iter().map(|(r, _)| r).collect());
     Some(Feature {
@@ -313,9 +314,30 @@ fn resources(
             );
             continue;
         }
+        hard_coded_partition(cx, item, r);
         out.push((r.to_owned(), item.span));
     }
     Some(out)
+}
+
+/// Warns about an ARN that names its partition (`arn:aws:`): the stack then
+/// grants nothing in the China or GovCloud partitions.
+fn hard_coded_partition(cx: &mut Ctx<'_>, node: &Node, s: &str) {
+    for partition in ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"] {
+        let written = format!("arn:{partition}:");
+        if let Some(at) = s.find(&written) {
+            let start = at + 4;
+            let span = inner_span(cx.src, node, s, start..start + partition.len());
+            cx.warn(
+                span,
+                ProblemKind::HardcodedPartition,
+                format!("`{s}` names the partition `{partition}`"),
+                "hard-coded partition",
+                Some("write `arn:${AWS::Partition}:` so the stack works in every partition (China, GovCloud)".to_owned()),
+            );
+            return;
+        }
+    }
 }
 
 fn conditions(
@@ -419,6 +441,7 @@ fn conditions(
                     continue;
                 }
                 if check_placeholders(cx, v, &s, params) {
+                    hard_coded_partition(cx, v, &s);
                     vals.push(s);
                 }
             }

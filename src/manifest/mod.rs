@@ -18,7 +18,7 @@ mod yaml;
 
 use std::path::{Path, PathBuf};
 
-pub use diag::{Diagnostics, Problem, ProblemKind, SourceFile};
+pub use diag::{Diagnostics, Problem, ProblemKind, Severity, SourceFile};
 pub use model::*;
 pub use module::digest;
 
@@ -76,10 +76,11 @@ pub fn load_project(
     }
     let srcs: Vec<&SourceFile> = modules_src.iter().collect();
     let result = check_sources(catalogue, config_src.as_ref(), &srcs, problems);
-    result.map(|(config, modules)| Project {
+    result.map(|(config, modules, warnings)| Project {
         root,
         config,
         modules,
+        warnings,
     })
 }
 
@@ -92,26 +93,36 @@ pub fn load_config_str(
     let src = SourceFile::new(name, text);
     let mut problems = Vec::new();
     let (config, _) = config::check(catalogue, &src, &mut problems);
-    finish(problems, config)
+    finish(problems, Vec::new(), config)
 }
 
 /// Validates one manifest text on its own. `name` is its path relative to the
 /// project root (its stem must be the module id); `name_prefix` is the
-/// config's role-name prefix.
+/// config's role-name prefix. Returns the module with its warnings.
 pub fn load_module_str(
     catalogue: &crate::catalogue::Catalogue,
     name: &Path,
     text: &str,
     name_prefix: &str,
-) -> Result<Module, Diagnostics> {
+) -> Result<(Module, Vec<Problem>), Diagnostics> {
     let src = SourceFile::new(name, text);
     let stem = name
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let mut problems = Vec::new();
-    let m = module::check(catalogue, &src, &stem, Some(name_prefix), &mut problems);
-    finish(problems, m)
+    let mut warnings = Vec::new();
+    let m = module::check(
+        catalogue,
+        &src,
+        &stem,
+        Some(name_prefix),
+        &mut problems,
+        &mut warnings,
+    );
+    diag::sort_problems(&mut warnings);
+    let w = warnings.clone();
+    finish(problems, warnings, m).map(|m| (m, w))
 }
 
 /// Validates a project given as texts: the config and `(path, text)` of each
@@ -128,13 +139,14 @@ pub fn load_project_str(
         .map(|(p, t)| SourceFile::new(p, t.as_str()))
         .collect();
     let refs: Vec<&SourceFile> = srcs.iter().collect();
-    check_sources(catalogue, Some(&config_src), &refs, Vec::new()).map(|(config, modules)| {
-        Project {
+    check_sources(catalogue, Some(&config_src), &refs, Vec::new()).map(
+        |(config, modules, warnings)| Project {
             root: root.to_path_buf(),
             config,
             modules,
-        }
-    })
+            warnings,
+        },
+    )
 }
 
 fn check_sources(
@@ -142,7 +154,8 @@ fn check_sources(
     config_src: Option<&SourceFile>,
     modules_src: &[&SourceFile],
     mut problems: Vec<Problem>,
-) -> Result<(Config, Vec<Module>), Diagnostics> {
+) -> Result<(Config, Vec<Module>, Vec<Problem>), Diagnostics> {
+    let mut warnings = Vec::new();
     let (config, prefix) = match config_src {
         Some(src) => config::check(catalogue, src, &mut problems),
         None => (None, None),
@@ -154,7 +167,14 @@ fn check_sources(
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
-        if let Some(m) = module::check(catalogue, src, &stem, prefix.as_deref(), &mut problems) {
+        if let Some(m) = module::check(
+            catalogue,
+            src,
+            &stem,
+            prefix.as_deref(),
+            &mut problems,
+            &mut warnings,
+        ) {
             modules.push(m);
         }
     }
@@ -169,20 +189,23 @@ fn check_sources(
     }
     modules.sort_by(|a, b| a.id.cmp(&b.id));
     match (config, problems.is_empty()) {
-        (Some(c), true) => Ok((c, modules)),
+        (Some(c), true) => {
+            diag::sort_problems(&mut warnings);
+            Ok((c, modules, warnings))
+        }
         _ => {
-            let mut d = Diagnostics { problems };
+            let mut d = Diagnostics { problems, warnings };
             d.sort();
             Err(d)
         }
     }
 }
 
-fn finish<T>(problems: Vec<Problem>, value: Option<T>) -> Result<T, Diagnostics> {
+fn finish<T>(problems: Vec<Problem>, warnings: Vec<Problem>, value: Option<T>) -> Result<T, Diagnostics> {
     match value {
         Some(v) if problems.is_empty() => Ok(v),
         _ => {
-            let mut d = Diagnostics { problems };
+            let mut d = Diagnostics { problems, warnings };
             d.sort();
             Err(d)
         }

@@ -126,4 +126,6 @@ pub struct Project {
     pub config: Config,
     /// Modules sorted by id.
     pub modules: Vec<Module>,
+    /// Warnings found while validating (the project is valid), in file order.
+    pub warnings: Vec<crate::manifest::Problem>,
 }

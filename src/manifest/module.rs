@@ -27,6 +27,7 @@ pub fn check(
     stem: &str,
     prefix: Option<&str>,
     problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
 ) -> Option<Module> {
     let before = problems.len();
     let root = super::parse_yaml(src, problems)?;
@@ -34,8 +35,10 @@ pub fn check(
         catalogue,
         src,
         problems,
+        warnings: Vec::new(),
     };
     let module = check_root(&mut cx, &root, stem, prefix);
+    warnings.append(&mut cx.warnings);
     if cx.problems.len() > before {
         return None;
     }
@@ -106,6 +109,11 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -
                 &names,
             )
         });
+    if let (Some(params), Some(features), Some(node)) =
+        (&parameters, &features, top.get("parameters"))
+    {
+        unused_parameters(cx, node, params, features);
+    }
     Some(Module {
         id: id?,
         version: version?,
@@ -115,6 +123,62 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -
         source: Default::default(),
         digest: String::new(),
     })
+}
+
+/// Warns about parameters no resource, condition or derived ARN uses: the
+/// customer is asked for a value that changes nothing.
+fn unused_parameters(
+    cx: &mut Ctx<'_>,
+    node: &Node,
+    params: &BTreeMap<String, crate::manifest::Parameter>,
+    features: &[crate::manifest::Feature],
+) {
+    use crate::iam::sub::{Token, tokens};
+    let mut used: std::collections::BTreeSet<&str> = Default::default();
+    let mut note = |s: &str| {
+        for t in tokens(s) {
+            if let Token::Placeholder(n) = t
+                && let Some((k, _)) = params.get_key_value(n)
+            {
+                used.insert(k.as_str());
+            }
+        }
+    };
+    for f in features {
+        match &f.resources {
+            Some(rs) => rs.iter().for_each(|r| note(r)),
+            // Derived ARNs keep the placeholders that are declared parameters.
+            None => {
+                for a in &f.actions {
+                    for action in cx.catalogue.matching(a) {
+                        for format in action.grant_arn_formats() {
+                            note(format);
+                        }
+                    }
+                }
+            }
+        }
+        for block in f.conditions.values() {
+            block.values().flatten().for_each(|v| note(v));
+        }
+    }
+    let Value::Map(entries) = &node.value else {
+        return;
+    };
+    for (k, _) in entries {
+        let Value::Str(name) = &k.value else { continue };
+        if params.contains_key(name) && !used.contains(name.as_str()) {
+            cx.warn(
+                k.span,
+                ProblemKind::UnusedParameter,
+                format!("parameter `{name}` is used by no resource, condition or derived ARN"),
+                "unused",
+                Some(format!(
+                    "use it as `${{{name}}}` in a feature's `resources` or conditions, or remove it: the customer would be asked for a value that changes nothing"
+                )),
+            );
+        }
+    }
 }
 
 fn module_id(cx: &mut Ctx<'_>, n: &Node, stem: &str, prefix: Option<&str>) -> Option<String> {

@@ -17,6 +17,8 @@ pub struct Ctx<'s> {
     pub src: &'s SourceFile,
     /// Where problems go.
     pub problems: &'s mut Vec<Problem>,
+    /// Where warnings go.
+    pub warnings: Vec<Problem>,
 }
 
 /// The keys of a mapping that passed the key checks.
@@ -78,6 +80,21 @@ impl Ctx<'_> {
     ) {
         let p = self.src.problem(Some(span), kind, message, label, help);
         self.problems.push(p);
+    }
+
+    /// Reports a warning: the manifest is valid, but probably not what its
+    /// author meant.
+    pub fn warn(
+        &mut self,
+        span: Span,
+        kind: ProblemKind,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let mut p = self.src.problem(Some(span), kind, message, label, help);
+        p.severity = super::diag::Severity::Warning;
+        self.warnings.push(p);
     }
 
     /// Reports a value of the wrong type.

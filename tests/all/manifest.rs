@@ -34,6 +34,22 @@ macro_rules! snap {
     };
 }
 
+/// Warnings (one line each, then rendered) before the model summary.
+fn with_warnings(w: &[rolesmith::manifest::Problem], model: String) -> String {
+    if w.is_empty() {
+        return model;
+    }
+    let lines: Vec<String> = w
+        .iter()
+        .map(|p| format!("warning: {} [{}] help: {}", p.one_line(), p.kind, p.help.as_deref().unwrap_or("-")))
+        .collect();
+    let d = Diagnostics {
+        problems: w.to_vec(),
+        warnings: Vec::new(),
+    };
+    format!("{}\n\n{}\n{model}", lines.join("\n"), render(&d))
+}
+
 /// Outcome of a load, as text: the model summary when valid, else every
 /// problem as data (one line each) and rendered.
 fn outcome<T: std::fmt::Debug>(r: Result<T, Diagnostics>, valid: impl Fn(&T) -> String) -> String {
@@ -70,7 +86,7 @@ fn module_fixtures() {
             );
             let expect_valid = path.file_stem().unwrap() == "valid";
             assert_eq!(r.is_ok(), expect_valid, "{}: {r:#?}", path.display());
-            insta::assert_snapshot!(outcome(r, |m| format!("{m:#?}")));
+            insta::assert_snapshot!(outcome(r, |(m, w)| with_warnings(w, format!("{m:#?}"))));
         });
     });
 }
@@ -155,7 +171,8 @@ fn digest_is_sha256_of_bytes() {
         &text,
         "",
     )
-    .unwrap();
+    .unwrap()
+    .0;
     assert_eq!(m.digest, manifest::digest(text.as_bytes()));
     assert!(m.digest.starts_with("sha256:") && m.digest.len() == 7 + 64);
     assert_eq!(m.source, Path::new("modules/valid.yaml"));
@@ -293,13 +310,14 @@ fn catalogue_fixtures() {
             let stem = path.file_stem().unwrap().to_string_lossy();
             let expect_valid = [
                 "canonical",
+                "broad-",
                 "star-resource-wildcard-only",
                 "wildcard-with-reason",
             ]
             .iter()
             .any(|p| stem.starts_with(p));
             assert_eq!(r.is_ok(), expect_valid, "{}: {r:#?}", path.display());
-            insta::assert_snapshot!(outcome(r, |m| format!("{m:#?}")));
+            insta::assert_snapshot!(outcome(r, |(m, w)| with_warnings(w, format!("{m:#?}"))));
         });
     });
 }
