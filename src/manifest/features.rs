@@ -184,15 +184,40 @@ fn action_list(cx: &mut Ctx<'_>, node: &Node, feature: &str) -> Option<Vec<(Stri
         };
         let a = a.trim();
         if !action::is_manifest_name(a) {
+            // A stray space, hyphen or line break (`osis:GetPipelineB- lueprint`):
+            // suggest from the name without the characters no action holds.
+            // `connect DescribeContactFlow`: the separator written as a space.
+            let keep = |c: &char| c.is_ascii_alphanumeric() || matches!(c, ':' | '*' | '?');
+            let cleaned: String = a.chars().filter(keep).collect();
+            let separated: String = a
+                .replacen(char::is_whitespace, ":", 1)
+                .chars()
+                .filter(keep)
+                .collect();
+            let sugg = [cleaned, separated]
+                .iter()
+                .filter(|c| action::is_manifest_name(c))
+                .map(|c| cx.catalogue.suggest(c, 3))
+                .find(|s| !s.is_empty())
+                .unwrap_or_default();
+            let help = match sugg.as_slice() {
+                [] => "write actions as `service:Action`, e.g. `connect:DescribeContactFlow`"
+                    .to_owned(),
+                [one] => format!("did you mean `{one}`? actions are written `service:Action`"),
+                many => format!(
+                    "did you mean {}? actions are written `service:Action`",
+                    many.iter()
+                        .map(|s| format!("`{s}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             cx.report(
                 item.span,
                 ProblemKind::ActionSyntax,
                 format!("`{a}` is not an action name"),
                 "expected `service:Action`",
-                Some(
-                    "write actions as `service:Action`, e.g. `connect:DescribeContactFlow`"
-                        .to_owned(),
-                ),
+                Some(help),
             );
             continue;
         }
