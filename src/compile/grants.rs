@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{CompileError, Grant};
 use crate::catalogue::Catalogue;
 use crate::iam::arn;
-use crate::manifest::{Feature, Module};
+use crate::manifest::{Feature, Module, Regions};
 
 /// Feature name recorded on the self-audit grants (not a manifest feature).
 pub const SELF_AUDIT_FEATURE: &str = "rolesmith:self-audit";
@@ -72,12 +72,16 @@ fn resources_of(
     formats: Option<&BTreeSet<String>>,
     closely_meant: &BTreeSet<&str>,
     params: &BTreeSet<String>,
+    regions: Regions,
 ) -> Result<BTreeSet<String>, CompileError> {
     let Some(formats) = formats else {
         return Ok(BTreeSet::from([ANY.to_string()]));
     };
     let resources: BTreeSet<String> = match &feature.resources {
-        None => formats.iter().map(|f| arn::derive(f, params)).collect(),
+        None => formats
+            .iter()
+            .map(|f| arn::derive(f, params, regions.binding()))
+            .collect(),
         Some(listed) => listed
             .iter()
             .filter(|r| {
@@ -151,6 +155,7 @@ pub fn camel(id: &str) -> String {
 pub fn feature_grants(
     catalogue: &Catalogue,
     module: &Module,
+    regions: Regions,
     reserved_sids: &BTreeSet<String>,
 ) -> Result<Vec<Grant>, Vec<CompileError>> {
     let params: BTreeSet<String> = module.parameters.keys().cloned().collect();
@@ -175,7 +180,15 @@ pub fn feature_grants(
             let Some(formats) = formats else {
                 continue;
             };
-            match resources_of(module, feature, action, formats.as_ref(), &meant, &params) {
+            match resources_of(
+                module,
+                feature,
+                action,
+                formats.as_ref(),
+                &meant,
+                &params,
+                regions,
+            ) {
                 Ok(res) => {
                     groups
                         .entry(res.into_iter().collect())

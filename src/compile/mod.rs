@@ -17,7 +17,9 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 pub use grants::SELF_AUDIT_FEATURE;
-use size::{MANAGED_POLICY_LIMIT, MAX_POLICIES, Split, TRUST_POLICY_LIMIT, WorstCase};
+use size::{
+    INLINE_POLICY_LIMIT, MANAGED_POLICY_LIMIT, MAX_POLICIES, Split, TRUST_POLICY_LIMIT, WorstCase,
+};
 
 use crate::catalogue::Catalogue;
 use crate::manifest::{Conditions, Config, Module, Project};
@@ -63,6 +65,18 @@ pub struct ManagedPolicy {
     pub worst_case_size: usize,
 }
 
+/// The role's inline policy: the statements that do not fit the managed
+/// policies (`roles.max_managed_policies`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlinePolicy {
+    /// `PolicyName`: role name + `-inline`.
+    pub name: String,
+    /// Sids of the statements it holds, in order.
+    pub sids: Vec<String>,
+    /// Characters IAM counts with every parameter at its maximum length.
+    pub worst_case_size: usize,
+}
+
 /// A module compiled for one version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledModule {
@@ -82,6 +96,8 @@ pub struct CompiledModule {
     pub trust_policy_size: usize,
     /// How the statements are split across managed policies.
     pub policies: Vec<ManagedPolicy>,
+    /// The inline policy, when the managed policies cannot hold everything.
+    pub inline_policy: Option<InlinePolicy>,
     /// The CloudFormation template.
     pub template: Value,
 }
@@ -161,19 +177,23 @@ pub enum CompileError {
     },
     /// The statements need more managed policies than a role can have.
     #[error(
-        "module `{module}`: its permissions need {needed} managed policies with every parameter at its maximum length, more than the {limit} a role can have (the first that does not fit is feature `{feature}`)"
+        "module `{module}`: its permissions need {needed} managed policies of 6,144 characters with every parameter at its maximum length; the role holds {limit} managed policies (`roles.max_managed_policies`) and an inline policy of 10,240 characters, and the statements past the {limit}th policy need {inline_size} (the first that does not fit is feature `{feature}`)"
     )]
     #[diagnostic(
         code(rolesmith::compile::too_many_policies),
-        help("split the module into two modules, or lower the `max_length` of its parameters")
+        help(
+            "raise `roles.max_managed_policies` (up to 20, once the customer's quota allows it), split the module into two modules, or lower the `max_length` of its parameters"
+        )
     )]
     TooManyPolicies {
         /// Module id.
         module: String,
         /// Policies needed.
         needed: usize,
-        /// Policies allowed.
+        /// Managed policies allowed (`roles.max_managed_policies`).
         limit: usize,
+        /// Characters the statements past the managed policies need inline.
+        inline_size: usize,
         /// Feature of the first statement past the limit.
         feature: String,
     },
@@ -207,7 +227,8 @@ pub fn compile_module(
     } else {
         BTreeSet::new()
     };
-    let feature_grants = grants::feature_grants(catalogue, module, &reserved)?;
+    let feature_grants =
+        grants::feature_grants(catalogue, module, module.regions(config), &reserved)?;
 
     let max_lengths: Vec<(String, u32)> = module
         .parameters
@@ -236,6 +257,7 @@ pub fn compile_module(
 
     // The self-audit statement names the policies, and its size decides how
     // many policies there are: start from one and grow until the count holds.
+    let limit = config.roles.max_managed_policies.clamp(1, MAX_POLICIES);
     let mut count = 1;
     let (self_audit, bins) = loop {
         let self_audit = if config.roles.self_audit {
@@ -261,29 +283,61 @@ pub fn compile_module(
                 }]);
             }
             Split::Fits(bins) => {
-                if bins.len() > MAX_POLICIES {
-                    let first_over = bins
-                        .get(MAX_POLICIES)
-                        .and_then(|b| b.first())
-                        .and_then(|&i| all.get(i));
-                    return Err(vec![CompileError::TooManyPolicies {
-                        module: module.id.clone(),
-                        needed: bins.len(),
-                        limit: MAX_POLICIES,
-                        feature: first_over.map(|g| g.feature.clone()).unwrap_or_default(),
-                    }]);
+                // What does not fit the managed policies goes inline.
+                let over: Vec<Value> = bins
+                    .get(limit..)
+                    .unwrap_or_default()
+                    .iter()
+                    .flatten()
+                    .filter_map(|&k| all.get(k))
+                    .map(|g| template::statement(g))
+                    .collect();
+                if !over.is_empty() {
+                    let inline_size = worst.size(&template::policy_document(over));
+                    if inline_size > INLINE_POLICY_LIMIT {
+                        let first_over = bins
+                            .get(limit)
+                            .and_then(|b| b.first())
+                            .and_then(|&i| all.get(i));
+                        return Err(vec![CompileError::TooManyPolicies {
+                            module: module.id.clone(),
+                            needed: bins.len(),
+                            limit,
+                            inline_size,
+                            feature: first_over.map(|g| g.feature.clone()).unwrap_or_default(),
+                        }]);
+                    }
                 }
-                if bins.len() <= count {
+                let managed = bins.len().min(limit);
+                if managed <= count {
                     break (self_audit, bins);
                 }
-                count = bins.len();
+                count = managed;
             }
         }
     };
 
     let all: Vec<&Grant> = feature_grants.iter().chain(self_audit.iter()).collect();
+    let inline_bin: Vec<usize> = bins.get(limit..).unwrap_or_default().concat();
+    let inline = (!inline_bin.is_empty()).then(|| {
+        let statements: Vec<Value> = inline_bin
+            .iter()
+            .filter_map(|&k| all.get(k))
+            .map(|g| template::statement(g))
+            .collect();
+        let policy = InlinePolicy {
+            name: format!("{role_name}-inline"),
+            sids: inline_bin
+                .iter()
+                .filter_map(|&k| all.get(k))
+                .map(|g| g.sid.clone())
+                .collect(),
+            worst_case_size: worst.size(&template::policy_document(statements.clone())),
+        };
+        (policy, statements)
+    });
     let mut policies = Vec::new();
-    for (i, bin) in bins.iter().enumerate() {
+    for (i, bin) in bins.iter().take(limit).enumerate() {
         let statements: Vec<Value> = bin
             .iter()
             .filter_map(|&k| all.get(k))
@@ -312,6 +366,7 @@ pub fn compile_module(
         role_name: &role_name,
         trust: &trust,
         policies: &policies,
+        inline: inline.as_ref(),
         catalogue: catalogue.source(),
         max_lengths: &max_lengths,
     });
@@ -324,6 +379,7 @@ pub fn compile_module(
         trust_policy: trust,
         trust_policy_size: trust_size,
         policies: policies.into_iter().map(|(p, _)| p).collect(),
+        inline_policy: inline.map(|(p, _)| p),
         template,
     })
 }

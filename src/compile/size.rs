@@ -16,8 +16,11 @@ use crate::iam::sub::{self, Token};
 pub const MANAGED_POLICY_LIMIT: usize = 6_144;
 /// Most characters in a trust policy (the default quota).
 pub const TRUST_POLICY_LIMIT: usize = 2_048;
-/// Most managed policies attached to one role (the default quota).
-pub const MAX_POLICIES: usize = 10;
+/// Most managed policies attached to one role (the quota raised to its
+/// maximum; the default is 10, `roles.max_managed_policies`).
+pub const MAX_POLICIES: usize = 20;
+/// Most characters of all inline policies of one role together.
+pub const INLINE_POLICY_LIMIT: usize = 10_240;
 
 /// Longest value of each pseudo parameter, and of each module parameter.
 #[derive(Debug, Clone)]

@@ -104,6 +104,8 @@ pub struct Parts<'a> {
     pub trust: &'a Value,
     /// Managed policies with their statements.
     pub policies: &'a [(ManagedPolicy, Vec<Value>)],
+    /// The inline policy with its statements, if any.
+    pub inline: Option<&'a (super::InlinePolicy, Vec<Value>)>,
     /// Catalogue version.
     pub catalogue: &'a str,
     /// Maximum length of each module parameter.
@@ -201,6 +203,15 @@ pub fn template(p: &Parts<'_>) -> Value {
         );
     }
     role.insert("Tags".into(), Value::Array(tags));
+    if let Some((policy, statements)) = p.inline {
+        role.insert(
+            "Policies".into(),
+            json!([{
+                "PolicyName": policy.name,
+                "PolicyDocument": policy_document(statements.clone()),
+            }]),
+        );
+    }
 
     let mut resources = Map::new();
     resources.insert(

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use super::size::{Split, WorstCase, first_fit};
 use super::*;
 use crate::catalogue::Catalogue;
-use crate::manifest::{Feature, Parameter, RolesConfig, Vendor};
+use crate::manifest::{Feature, Parameter, Regions, RolesConfig, Vendor};
 
 /// A small catalogue in the real one's text layout: connect actions on
 /// contact flows and instances, S3 on buckets and objects, and one
@@ -65,6 +65,8 @@ pub fn config() -> Config {
             permissions_boundary: true,
             self_audit: true,
             tags: BTreeMap::from([("vendor".into(), "cx-portal".into())]),
+            regions: Regions::Stack,
+            max_managed_policies: 10,
         },
         review: Default::default(),
     }
@@ -98,6 +100,7 @@ fn module(features: Vec<Feature>) -> Module {
             },
         )]),
         features,
+        regions: None,
         source: "modules/flows.yaml".into(),
         digest: "sha256:00".into(),
     }
@@ -427,6 +430,57 @@ fn large_modules_split_across_policies_within_the_limit() {
     assert_eq!(c.template_bytes(), again.template_bytes());
 }
 
+/// Features enough for `n` full managed policies, more or less.
+fn policies_worth(c: &CompiledModule) -> usize {
+    c.policies.len() + usize::from(c.inline_policy.is_some())
+}
+
+#[test]
+fn what_the_managed_policies_cannot_hold_goes_inline_then_the_quota_decides() {
+    // Find a module size that needs 11 to 12 managed policies' worth.
+    let mut cfg = config();
+    cfg.roles.max_managed_policies = 20;
+    let (m, needed) = (8..200)
+        .map(|n| {
+            let m = many_resources(n, 12);
+            let c = compile(&cfg, &m).unwrap();
+            (m, c.policies.len())
+        })
+        .find(|(_, p)| *p == 11)
+        .unwrap();
+    assert_eq!(needed, 11);
+    // With the default 10 managed policies, the eleventh goes inline.
+    let c = compile(&config(), &m).unwrap();
+    assert_eq!(c.policies.len(), 10);
+    let inline = c.inline_policy.clone().unwrap();
+    assert!(inline.worst_case_size <= 10_240, "{inline:?}");
+    assert_eq!(inline.name, "CXPortal-flows-inline");
+    let role = &c.template["Resources"]["Role"]["Properties"];
+    assert_eq!(role["Policies"][0]["PolicyName"], json!(inline.name));
+    let w = WorstCase::new([("InstanceId", 128), ("ExternalId", 1224)]);
+    assert_eq!(
+        w.size(&role["Policies"][0]["PolicyDocument"]),
+        inline.worst_case_size
+    );
+    // Every statement placed exactly once across managed and inline.
+    let placed = c.policies.iter().flat_map(|p| &p.sids).count() + inline.sids.len();
+    assert_eq!(placed, c.grants.len() + c.self_audit.len());
+    // The self-audit statement names the ten managed policies only.
+    assert_eq!(
+        by_sid(&c, "RolesmithSelfAuditPolicies").resources.len(),
+        c.policies.len() + 1
+    );
+    assert_eq!(policies_worth(&c), 11);
+    // With 20 allowed, no inline policy.
+    let c20 = compile(&cfg, &m).unwrap();
+    assert!(c20.inline_policy.is_none());
+    assert!(
+        c20.template["Resources"]["Role"]["Properties"]
+            .get("Policies")
+            .is_none()
+    );
+}
+
 #[test]
 fn oversized_statement_and_too_many_policies_are_errors() {
     let e = compile(&config(), &many_resources(1, 200)).unwrap_err();
@@ -440,6 +494,13 @@ fn oversized_statement_and_too_many_policies_are_errors() {
         "{e:?}"
     );
     assert!(e[0].to_string().contains("module `flows`"));
+    // The error names the real capacity.
+    let text = e[0].to_string();
+    assert!(text.contains("holds 10 managed policies"), "{text}");
+    assert!(
+        text.contains("inline policy of 10,240 characters"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -473,4 +534,37 @@ fn template_shape() {
     assert_eq!(bytes.last(), Some(&b'\n'));
     let back: Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(&back, t);
+}
+
+#[test]
+fn regions_any_derives_every_region_and_keeps_explicit_resources() {
+    let explicit =
+        "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}";
+    let mut m = module(vec![
+        feature("view-flows", &["connect:DescribeContactFlow"], None),
+        feature("instance", &["connect:DescribeInstance"], Some(&[explicit])),
+    ]);
+    let stack = compile(&config(), &m).unwrap();
+    assert_eq!(
+        by_sid(&stack, "ViewFlows1").resources,
+        [
+            "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*"
+        ]
+    );
+    // From the config...
+    let mut cfg = config();
+    cfg.roles.regions = Regions::Any;
+    let any = compile(&cfg, &m).unwrap();
+    assert_eq!(
+        by_sid(&any, "ViewFlows1").resources,
+        ["arn:${AWS::Partition}:connect:*:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*"]
+    );
+    assert_eq!(by_sid(&any, "Instance1").resources, [explicit]);
+    // ... and the manifest's own setting wins.
+    m.regions = Some(Regions::Stack);
+    assert_eq!(
+        compile(&cfg, &m).unwrap().grants,
+        stack.grants,
+        "a module's `regions: stack` overrides the config"
+    );
 }

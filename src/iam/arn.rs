@@ -282,17 +282,19 @@ fn fit_with(format: &str, resource: &str, side: Side) -> bool {
 
 /// Turns a catalogue ARN format into a manifest resource (`Fn::Sub` syntax).
 ///
-/// `${Partition}`, `${Region}` and `${Account}` become the stack's pseudo
-/// parameters; any other placeholder becomes `${Name}` when `Name` is one of
+/// `${Partition}` and `${Account}` become the stack's pseudo parameters,
+/// `${Region}` becomes `region` (`${AWS::Region}` for the stack's region, or
+/// `*` for any); any other placeholder becomes `${Name}` when `Name` is one of
 /// `params` (the module's declared parameters), else `*`. Runs of `*` are
 /// collapsed, so `${BucketName}${Suffix}` gives `*`, and `${BucketName}/${ObjectName}`
 /// gives `*/*`. The result always [`fits`] the format.
-pub fn derive(format: &str, params: &BTreeSet<String>) -> String {
+pub fn derive(format: &str, params: &BTreeSet<String>, region: &str) -> String {
     let mut out = String::with_capacity(format.len() + 16);
     for piece in sub::pieces(format) {
         match piece.inner() {
             Some("Partition") => out.push_str("${AWS::Partition}"),
-            Some("Region") => out.push_str("${AWS::Region}"),
+            Some("Region") if region == "*" => push_star(&mut out),
+            Some("Region") => out.push_str(region),
             Some("Account") => out.push_str("${AWS::AccountId}"),
             Some(name) if params.contains(name) => {
                 out.push_str("${");
@@ -489,10 +491,10 @@ mod tests {
     fn derive_keeps_parameters() {
         let params = BTreeSet::from(["InstanceId".to_string()]);
         assert_eq!(
-            derive(FLOW, &params),
+            derive(FLOW, &params, "${AWS::Region}"),
             "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*"
         );
-        assert_eq!(derive("a${X}${Y}*b", &params), "a*b");
+        assert_eq!(derive("a${X}${Y}*b", &params, "${AWS::Region}"), "a*b");
     }
 
     fn p(s: &str) -> Pattern {

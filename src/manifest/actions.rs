@@ -175,13 +175,23 @@ fn broad_derived(cx: &mut Ctx<'_>, feature: &str, actions: &[Resolved], params: 
     let declared: BTreeSet<String> = params.iter().cloned().collect();
     for a in actions {
         for f in &a.formats {
-            let Some(name) = container(f) else { continue };
+            // Only the customer's own resources: a format with a literal
+            // account (`aws:view/...`) names resources AWS owns.
+            let own = crate::iam::arn::split_arn(f)
+                .is_some_and(|p| p[4] == "${Account}" || p[4].is_empty());
+            let Some(name) = container(f).filter(|_| own) else {
+                continue;
+            };
             if declared.contains(name) {
                 continue;
             }
-            let e = broad
-                .entry(name)
-                .or_insert_with(|| (a.span, Vec::new(), crate::iam::arn::derive(f, &declared)));
+            let e = broad.entry(name).or_insert_with(|| {
+                (
+                    a.span,
+                    Vec::new(),
+                    crate::iam::arn::derive(f, &declared, "${AWS::Region}"),
+                )
+            });
             if !e.1.contains(&a.name.as_str()) {
                 e.1.push(&a.name);
             }

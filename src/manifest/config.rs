@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::diag::Problem;
 use super::diag::SourceFile;
-use super::model::{Config, ReviewConfig, RolesConfig, Vendor};
+use super::model::{Config, Regions, ReviewConfig, RolesConfig, Vendor};
 use super::rules;
 use super::walk::Ctx;
 use super::yaml::{Node, Value};
@@ -80,6 +80,8 @@ fn default_roles() -> RolesConfig {
         external_id: true,
         permissions_boundary: false,
         self_audit: true,
+        regions: Regions::Stack,
+        max_managed_policies: 10,
         tags: BTreeMap::new(),
     }
 }
@@ -181,6 +183,8 @@ fn roles(
             "external_id",
             "permissions_boundary",
             "self_audit",
+            "regions",
+            "max_managed_policies",
             "tags",
         ],
     ) else {
@@ -240,6 +244,28 @@ fn roles(
                         "IAM allows 1 to 12 hours: give a number of seconds from 3600 to 43200"
                             .to_owned(),
                     ),
+                );
+                ok = false;
+            }
+            None => ok = false,
+        }
+    }
+    if let Some(n) = f.get("regions") {
+        match super::module::regions(cx, n, "roles.regions") {
+            Some(v) => r.regions = v,
+            None => ok = false,
+        }
+    }
+    if let Some(n) = f.get("max_managed_policies") {
+        match cx.int(n, "roles.max_managed_policies") {
+            Some(v @ 10..=20) => r.max_managed_policies = usize::try_from(v).unwrap_or(10),
+            Some(v) => {
+                cx.report(
+                    n.span,
+                    ProblemKind::MaxManagedPolicies,
+                    format!("`roles.max_managed_policies` {v} is outside 10..=20"),
+                    "out of range",
+                    Some("IAM attaches 10 managed policies to a role by default and at most 20 once the customer raises the quota: give 10 to 20".to_owned()),
                 );
                 ok = false;
             }

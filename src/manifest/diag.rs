@@ -142,6 +142,8 @@ pub enum ProblemKind {
     FeatureId,
     /// `manifest::hardcoded_partition` (a warning).
     HardcodedPartition,
+    /// `manifest::max_managed_policies`.
+    MaxManagedPolicies,
     /// `manifest::max_length`.
     MaxLength,
     /// `manifest::max_session_duration`.
@@ -170,6 +172,8 @@ pub enum ProblemKind {
     ParameterPattern,
     /// `manifest::placeholder`.
     Placeholder,
+    /// `manifest::regions`.
+    Regions,
     /// `manifest::resource_mismatch`.
     ResourceMismatch,
     /// `manifest::resource_syntax`.
@@ -224,6 +228,7 @@ impl ProblemKind {
             ProblemKind::Encoding => "manifest::encoding",
             ProblemKind::FeatureId => "manifest::feature_id",
             ProblemKind::HardcodedPartition => "manifest::hardcoded_partition",
+            ProblemKind::MaxManagedPolicies => "manifest::max_managed_policies",
             ProblemKind::MaxLength => "manifest::max_length",
             ProblemKind::MaxSessionDuration => "manifest::max_session_duration",
             ProblemKind::MissingKey => "manifest::missing_key",
@@ -238,6 +243,7 @@ impl ProblemKind {
             ProblemKind::ParameterName => "manifest::parameter_name",
             ProblemKind::ParameterPattern => "manifest::parameter_pattern",
             ProblemKind::Placeholder => "manifest::placeholder",
+            ProblemKind::Regions => "manifest::regions",
             ProblemKind::ResourceMismatch => "manifest::resource_mismatch",
             ProblemKind::ResourceSyntax => "manifest::resource_syntax",
             ProblemKind::RoleNameLength => "manifest::role_name_length",

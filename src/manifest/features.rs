@@ -534,10 +534,7 @@ fn condition_key(
         cx.report(
             span,
             ProblemKind::ConditionType,
-            format!(
-                "`{op}` cannot compare `{key}` (type {})",
-                known.kind.name()
-            ),
+            format!("`{op}` cannot compare `{key}` (type {})", known.kind.name()),
             "operator does not suit the key",
             Some(format!("use {} for `{key}`", known.kind.operators())),
         );

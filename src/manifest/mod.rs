@@ -201,7 +201,11 @@ fn check_sources(
     }
 }
 
-fn finish<T>(problems: Vec<Problem>, warnings: Vec<Problem>, value: Option<T>) -> Result<T, Diagnostics> {
+fn finish<T>(
+    problems: Vec<Problem>,
+    warnings: Vec<Problem>,
+    value: Option<T>,
+) -> Result<T, Diagnostics> {
     match value {
         Some(v) if problems.is_empty() => Ok(v),
         _ => {

@@ -61,6 +61,33 @@ pub struct RolesConfig {
     pub self_audit: bool,
     /// Tags added to every role.
     pub tags: BTreeMap<String, String>,
+    /// Where derived ARNs point, for modules that do not say (`roles.regions`).
+    pub regions: Regions,
+    /// Managed policies a role may have attached (`roles.max_managed_policies`,
+    /// 10..=20: IAM's default quota is 10, raisable to 20); what does not fit
+    /// goes into the role's inline policy.
+    pub max_managed_policies: usize,
+}
+
+/// The region derived ARNs name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Regions {
+    /// The stack's region (`${AWS::Region}`): the role acts where it is deployed.
+    #[default]
+    Stack,
+    /// Any region (`*`): one role for the customer's resources in every region.
+    Any,
+}
+
+impl Regions {
+    /// What `${Region}` of a catalogue ARN format becomes.
+    pub fn binding(self) -> &'static str {
+        match self {
+            Regions::Stack => "${AWS::Region}",
+            Regions::Any => "*",
+        }
+    }
 }
 
 /// A validated module manifest.
@@ -76,10 +103,19 @@ pub struct Module {
     pub parameters: BTreeMap<String, Parameter>,
     /// Features, in manifest order.
     pub features: Vec<Feature>,
+    /// `regions` of the manifest; `None`: the config's `roles.regions`.
+    pub regions: Option<Regions>,
     /// Manifest file, relative to the project root (for messages only).
     pub source: PathBuf,
     /// `sha256:<hex>` of the manifest file's bytes.
     pub digest: String,
+}
+
+impl Module {
+    /// The region this module's derived ARNs name, under `config`.
+    pub fn regions(&self, config: &Config) -> Regions {
+        self.regions.unwrap_or(config.roles.regions)
+    }
 }
 
 /// A module parameter (a CloudFormation `String` parameter).

@@ -76,7 +76,14 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -
         root,
         root.span,
         "",
-        &["module", "version", "description", "parameters", "features"],
+        &[
+            "module",
+            "version",
+            "description",
+            "regions",
+            "parameters",
+            "features",
+        ],
     )?;
     let id = top
         .required(cx, "module", stem)
@@ -87,6 +94,10 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -
     let description = top
         .required(cx, "description", "what this module lets the vendor do")
         .and_then(|n| cx.text(n, "description"));
+    let regions = match top.get("regions") {
+        Some(n) => regions(cx, n, "regions").map(Some),
+        None => Some(None),
+    };
     let parameters = match top.get("parameters") {
         Some(n) => parameters(cx, n),
         None => Some(BTreeMap::new()),
@@ -120,6 +131,7 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -
         description: description?.to_owned(),
         parameters: parameters?,
         features: features?,
+        regions: regions?,
         source: Default::default(),
         digest: String::new(),
     })
@@ -177,6 +189,24 @@ fn unused_parameters(
                     "use it as `${{{name}}}` in a feature's `resources` or conditions, or remove it: the customer would be asked for a value that changes nothing"
                 )),
             );
+        }
+    }
+}
+
+/// `stack` or `any`: the region derived ARNs name.
+pub(super) fn regions(cx: &mut Ctx<'_>, n: &Node, what: &str) -> Option<crate::manifest::Regions> {
+    match cx.string(n, what)? {
+        "stack" => Some(crate::manifest::Regions::Stack),
+        "any" => Some(crate::manifest::Regions::Any),
+        other => {
+            cx.report(
+                n.span,
+                ProblemKind::Regions,
+                format!("`{what}` is `{other}`, not `stack` or `any`"),
+                "expected stack or any",
+                Some("`stack`: derived ARNs name the stack's region; `any`: every region (a role used across the customer's regions)".to_owned()),
+            );
+            None
         }
     }
 }

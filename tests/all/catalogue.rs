@@ -13,6 +13,9 @@ use crate::util::rolesmith;
 const FLOW: &str = "arn:${Partition}:connect:${Region}:${Account}:instance/${InstanceId}/contact-flow/${ContactFlowId}";
 const FLOW_RES: &str = "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*";
 
+/// `${Region}` bound to the stack's region.
+const STACK: &str = "${AWS::Region}";
+
 fn params(names: &[&str]) -> BTreeSet<String> {
     names.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -373,27 +376,33 @@ fn fits_negative_cases() {
 #[test]
 fn derive_gives_manifest_resources() {
     assert_eq!(
-        arn::derive(FLOW, &params(&["InstanceId"])),
+        arn::derive(FLOW, &params(&["InstanceId"]), STACK),
         "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*"
     );
     assert_eq!(
-        arn::derive(FLOW, &params(&[])),
+        arn::derive(FLOW, &params(&[]), STACK),
         "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/*/contact-flow/*"
     );
     assert_eq!(
         arn::derive(
             "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
-            &params(&[])
+            &params(&[]),
+            STACK
         ),
         "arn:${AWS::Partition}:s3:::*/*"
     );
     assert_eq!(
-        arn::derive("arn:${Partition}:x:::${A}${B}*", &params(&[])),
+        arn::derive("arn:${Partition}:x:::${A}${B}*", &params(&[]), STACK),
         "arn:${AWS::Partition}:x:::*"
     );
     assert_eq!(
-        arn::derive("arn:${Partition}:x:::${A}${B}", &params(&["B"])),
+        arn::derive("arn:${Partition}:x:::${A}${B}", &params(&["B"]), STACK),
         "arn:${AWS::Partition}:x:::*${B}"
+    );
+    // `regions: any`: the region part is `*`, the rest as before.
+    assert_eq!(
+        arn::derive(FLOW, &params(&["InstanceId"]), "*"),
+        "arn:${AWS::Partition}:connect:*:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*"
     );
 }
 
@@ -419,7 +428,11 @@ fn derived_resources_fit_every_catalogue_format() {
             params(&names),
             params(&names[names.len() / 2..]),
         ] {
-            let r = arn::derive(f, &ps);
+            for region in [STACK, "*"] {
+                let r = arn::derive(f, &ps, region);
+                assert!(arn::fits(f, &r), "{f} does not accept {r}");
+            }
+            let r = arn::derive(f, &ps, STACK);
             assert!(arn::fits(f, &r), "{f} does not accept {r}");
         }
     }
@@ -491,14 +504,14 @@ proptest! {
 
     #[test]
     fn derive_always_fits(format in format_strategy(), names in prop::collection::btree_set("[A-Z][A-Za-z]{0,6}", 0..4)) {
-        let r = arn::derive(&format, &names);
+        let r = arn::derive(&format, &names, STACK);
         prop_assert!(arn::fits(&format, &r), "{} does not accept {}", format, r);
     }
 
     #[test]
     fn fits_never_panics(format in "\\PC{0,40}", resource in "\\PC{0,40}") {
         let _ = arn::fits(&format, &resource);
-        let _ = arn::derive(&format, &BTreeSet::new());
+        let _ = arn::derive(&format, &BTreeSet::new(), "*");
     }
 }
 

@@ -41,7 +41,14 @@ fn with_warnings(w: &[rolesmith::manifest::Problem], model: String) -> String {
     }
     let lines: Vec<String> = w
         .iter()
-        .map(|p| format!("warning: {} [{}] help: {}", p.one_line(), p.kind, p.help.as_deref().unwrap_or("-")))
+        .map(|p| {
+            format!(
+                "warning: {} [{}] help: {}",
+                p.one_line(),
+                p.kind,
+                p.help.as_deref().unwrap_or("-")
+            )
+        })
         .collect();
     let d = Diagnostics {
         problems: w.to_vec(),
