@@ -22,6 +22,8 @@ mod live;
 #[cfg(test)]
 mod review;
 #[cfg(test)]
+mod scale;
+#[cfg(test)]
 mod util;
 #[cfg(test)]
 mod version;
