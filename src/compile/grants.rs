@@ -36,6 +36,7 @@ fn formats_of(
         vec![action.to_string()]
     };
     let unknown = || CompileError::UnknownAction {
+        location: module.location(&feature.id),
         module: module.id.clone(),
         feature: feature.id.clone(),
         action: action.to_string(),
@@ -100,6 +101,7 @@ fn resources_of(
     };
     if resources.is_empty() {
         return Err(CompileError::NoResource {
+            location: module.location(&feature.id),
             module: module.id.clone(),
             feature: feature.id.clone(),
             action: action.to_string(),

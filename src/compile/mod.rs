@@ -119,12 +119,14 @@ impl CompiledModule {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum CompileError {
     /// An action the catalogue does not know (validation normally catches it).
-    #[error("module `{module}`, feature `{feature}`: unknown action `{action}`")]
+    #[error("{location}: module `{module}`, feature `{feature}`: unknown action `{action}`")]
     #[diagnostic(
         code(rolesmith::compile::unknown_action),
         help("run `rolesmith validate` and fix the action name")
     )]
     UnknownAction {
+        /// `modules/x.yaml:12`: the feature in its manifest.
+        location: String,
         /// Module id.
         module: String,
         /// Feature id.
@@ -134,7 +136,7 @@ pub enum CompileError {
     },
     /// An action that none of the feature's listed resources fits.
     #[error(
-        "module `{module}`, feature `{feature}`: no listed resource fits action `{action}` (accepted formats: {})",
+        "{location}: module `{module}`, feature `{feature}`: no listed resource fits action `{action}` (accepted formats: {})",
         formats.join(", ")
     )]
     #[diagnostic(
@@ -144,6 +146,8 @@ pub enum CompileError {
         )
     )]
     NoResource {
+        /// `modules/x.yaml:12`: the feature in its manifest.
+        location: String,
         /// Module id.
         module: String,
         /// Feature id.
@@ -155,7 +159,7 @@ pub enum CompileError {
     },
     /// One statement alone exceeds a managed policy.
     #[error(
-        "module `{module}`, feature `{feature}`: statement `{sid}` needs {size} characters with every parameter at its maximum length, more than the {limit} of an IAM managed policy"
+        "{location}: module `{module}`, feature `{feature}`: statement `{sid}` needs {size} characters with every parameter at its maximum length, more than the {limit} of an IAM managed policy"
     )]
     #[diagnostic(
         code(rolesmith::compile::statement_too_large),
@@ -164,6 +168,8 @@ pub enum CompileError {
         )
     )]
     StatementTooLarge {
+        /// `modules/x.yaml:12`: the feature in its manifest.
+        location: String,
         /// Module id.
         module: String,
         /// Feature id.
@@ -177,7 +183,7 @@ pub enum CompileError {
     },
     /// The statements need more managed policies than a role can have.
     #[error(
-        "module `{module}`: its permissions need {needed} managed policies of 6,144 characters with every parameter at its maximum length; the role holds {limit} managed policies (`roles.max_managed_policies`) and an inline policy of 10,240 characters, and the statements past the {limit}th policy need {inline_size} (the first that does not fit is feature `{feature}`)"
+        "{location}: module `{module}`: its permissions need {needed} managed policies of 6,144 characters with every parameter at its maximum length; the role holds {limit} managed policies (`roles.max_managed_policies`) and an inline policy of 10,240 characters, and the statements past the {limit}th policy need {inline_size} (the first that does not fit is feature `{feature}`)"
     )]
     #[diagnostic(
         code(rolesmith::compile::too_many_policies),
@@ -186,6 +192,8 @@ pub enum CompileError {
         )
     )]
     TooManyPolicies {
+        /// `modules/x.yaml:12`: the feature in its manifest.
+        location: String,
         /// Module id.
         module: String,
         /// Policies needed.
@@ -275,6 +283,7 @@ pub fn compile_module(
             Split::TooLarge { index, size } => {
                 let g = all.get(index);
                 return Err(vec![CompileError::StatementTooLarge {
+                    location: module.location(&g.map(|g| g.feature.clone()).unwrap_or_default()),
                     module: module.id.clone(),
                     feature: g.map(|g| g.feature.clone()).unwrap_or_default(),
                     sid: g.map(|g| g.sid.clone()).unwrap_or_default(),
@@ -300,6 +309,9 @@ pub fn compile_module(
                             .and_then(|b| b.first())
                             .and_then(|&i| all.get(i));
                         return Err(vec![CompileError::TooManyPolicies {
+                            location: module.location(
+                                &first_over.map(|g| g.feature.clone()).unwrap_or_default(),
+                            ),
                             module: module.id.clone(),
                             needed: bins.len(),
                             limit,

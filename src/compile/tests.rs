@@ -101,6 +101,7 @@ fn module(features: Vec<Feature>) -> Module {
         )]),
         features,
         regions: None,
+        feature_lines: Default::default(),
         source: "modules/flows.yaml".into(),
         digest: "sha256:00".into(),
     }

@@ -105,6 +105,8 @@ pub struct Module {
     pub features: Vec<Feature>,
     /// `regions` of the manifest; `None`: the config's `roles.regions`.
     pub regions: Option<Regions>,
+    /// Line of each feature's `id` in the manifest (for messages only).
+    pub feature_lines: BTreeMap<String, usize>,
     /// Manifest file, relative to the project root (for messages only).
     pub source: PathBuf,
     /// `sha256:<hex>` of the manifest file's bytes.
@@ -112,6 +114,21 @@ pub struct Module {
 }
 
 impl Module {
+    /// `modules/x.yaml:12`: where feature `feature` is written (the file
+    /// alone when the line is unknown), for messages of later stages.
+    pub fn location(&self, feature: &str) -> String {
+        let file = self
+            .source
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        match self.feature_lines.get(feature) {
+            Some(line) => format!("{file}:{line}"),
+            None => file,
+        }
+    }
+
     /// The region this module's derived ARNs name, under `config`.
     pub fn regions(&self, config: &Config) -> Regions {
         self.regions.unwrap_or(config.roles.regions)

@@ -132,6 +132,10 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -
         parameters: parameters?,
         features: features?,
         regions: regions?,
+        feature_lines: top
+            .get("features")
+            .map(|n| feature_lines(cx, n))
+            .unwrap_or_default(),
         source: Default::default(),
         digest: String::new(),
     })
@@ -191,6 +195,27 @@ fn unused_parameters(
             );
         }
     }
+}
+
+/// The line of each feature's `id` value.
+fn feature_lines(cx: &Ctx<'_>, features: &Node) -> BTreeMap<String, usize> {
+    let mut out = BTreeMap::new();
+    let Value::Seq(items) = &features.value else {
+        return out;
+    };
+    for item in items {
+        let Value::Map(entries) = &item.value else {
+            continue;
+        };
+        for (k, v) in entries {
+            if let (Value::Str(key), Value::Str(id)) = (&k.value, &v.value)
+                && key == "id"
+            {
+                out.insert(id.clone(), cx.src.line_of(v.span));
+            }
+        }
+    }
+    out
 }
 
 /// `stack` or `any`: the region derived ARNs name.

@@ -87,10 +87,10 @@ const SERVICES: &[&str] = &[
     "xray",
 ];
 
-/// The manifest: one feature per service, up to 12 of its Read/List
+/// The manifest: one feature per service, up to `per_service` of its Read/List
 /// actions (apigateway, greengrass and lex included: their catalogue types
 /// once held two ARN formats in one string).
-fn manifest() -> (String, usize) {
+fn manifest(per_service: usize) -> (String, usize) {
     let mut out = String::from(
         "module: integration\nversion: 1.0.0\nregions: any\ndescription: Reads the customer's estate for monitoring.\nfeatures:\n",
     );
@@ -101,7 +101,7 @@ fn manifest() -> (String, usize) {
             .into_iter()
             .filter(|a| a.access_level == "Read" || a.access_level == "List")
             .map(|a| a.name.to_owned())
-            .take(12)
+            .take(per_service)
             .collect();
         if names.is_empty() {
             continue;
@@ -138,7 +138,7 @@ fn resources(statement: &Value) -> Vec<&str> {
 
 #[test]
 fn a_large_integration_role_builds_into_one_well_formed_role() {
-    let (text, actions) = manifest();
+    let (text, actions) = manifest(12);
     assert!(actions >= 700, "{actions} actions");
     let modules = vec![(PathBuf::from("modules/integration.yaml"), text)];
     let project = manifest::load_project_str(catalogue(), Path::new("."), CONFIG, &modules)
@@ -203,4 +203,36 @@ fn a_large_integration_role_builds_into_one_well_formed_role() {
         assert!(inline.worst_case_size <= 10_240, "{inline:?}");
     }
     assert!(c.trust_policy_size <= 2_048);
+}
+
+/// A role of over 2,000 read actions under IAM's default quota of 10 managed
+/// policies and the inline policy cannot be expressed: the error names the real capacity and
+/// the manifest line of the first feature that does not fit.
+#[test]
+fn the_same_role_under_the_default_quota_is_refused_with_its_capacity() {
+    let (text, actions) = manifest(60);
+    assert!(actions > 2_000, "{actions}");
+    let modules = vec![(PathBuf::from("modules/integration.yaml"), text.clone())];
+    let config = CONFIG.replace("  max_managed_policies: 20\n", "");
+    let project = manifest::load_project_str(catalogue(), Path::new("."), &config, &modules)
+        .unwrap_or_else(|d| panic!("{:#?}", d.problems));
+    let e = compile::compile_module(catalogue(), &project.config, &project.modules[0])
+        .expect_err("2,000 actions do not fit 10 managed policies and an inline policy");
+    let msg = e[0].to_string();
+    assert!(msg.contains("holds 10 managed policies"), "{msg}");
+    let compile::CompileError::TooManyPolicies {
+        location, feature, ..
+    } = &e[0]
+    else {
+        panic!("{e:?}")
+    };
+    let line: usize = location
+        .strip_prefix("modules/integration.yaml:")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_else(|| panic!("{location}"));
+    assert_eq!(
+        text.lines().nth(line - 1).map(str::trim),
+        Some(format!("- id: {feature}").as_str()),
+        "the location is the feature's `id` line"
+    );
 }
