@@ -1,7 +1,7 @@
 //! Builds the review document ([`super::doc`]) from a compiled module: its
 //! grants, trust policy and template, with the words of the manifest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -14,6 +14,8 @@ use crate::manifest::{Module, Project};
 use super::deploy::deploy;
 use super::doc::*;
 use crate::iam::action::is_pattern;
+use crate::version::Permission as VersionPermission;
+use crate::version::compare::Granted;
 
 fn has_level(level: &str, wanted: &str) -> bool {
     level.split(',').any(|l| l.trim() == wanted)
@@ -268,6 +270,47 @@ fn attention(permissions: &[Permission], features: &[FeatureDoc]) -> Attention {
     a
 }
 
+/// Each feature grant's actions with the version each was added in: the
+/// first released version from which every release up to the one under
+/// review grants the action on all of the statement's resources under its
+/// conditions (judged by `policy::coverage`, whatever feature granted it
+/// then); the version under review when the last release below it does not.
+/// By `(sid, action)`.
+fn added_in_by_permission(
+    compiled: &CompiledModule,
+    history: &History,
+) -> BTreeMap<(String, String), String> {
+    let indexed: Vec<(&semver::Version, Granted<'_>)> = history
+        .granted
+        .iter()
+        .map(|(v, grants)| (v, Granted::new(grants.iter())))
+        .collect();
+    let mut out = BTreeMap::new();
+    for g in &compiled.grants {
+        for action in &g.actions {
+            let wanted: Vec<VersionPermission> = g
+                .resources
+                .iter()
+                .map(|r| VersionPermission {
+                    action: action.clone(),
+                    resource: r.clone(),
+                    conditions: g.conditions.clone(),
+                })
+                .collect();
+            let mut since = compiled.version.to_string();
+            for (v, granted) in indexed.iter().rev() {
+                if wanted.iter().all(|p| granted.covers(p)) {
+                    since = v.to_string();
+                } else {
+                    break;
+                }
+            }
+            out.insert((g.sid.clone(), action.clone()), since);
+        }
+    }
+    out
+}
+
 /// Builds the review of one compiled module version.
 pub fn review(
     cat: &Catalogue,
@@ -278,11 +321,18 @@ pub fn review(
     settings: &Settings,
 ) -> Review {
     let current = compiled.version.to_string();
+    // A feature is added in the first release from which every release up
+    // to this one has it (by id); its permissions may come later, row by row.
     let added_in = |feature: &str| {
-        history
-            .since
-            .get(feature)
-            .map_or_else(|| current.clone(), |v| v.to_string())
+        let mut since = current.clone();
+        for (v, grants) in history.granted.iter().rev() {
+            if grants.iter().any(|g| g.feature == feature) {
+                since = v.to_string();
+            } else {
+                break;
+            }
+        }
+        since
     };
     // Features in manifest order; a grant whose feature the manifest does not
     // list (cannot happen after compilation) still gets its own section, so
@@ -324,6 +374,8 @@ pub fn review(
             .map(|g| statement_doc(cat, g))
             .collect(),
     });
+    let by_permission = added_in_by_permission(compiled, history);
+    let by_permission = &by_permission;
     let permissions: Vec<Permission> = features
         .iter()
         .chain(self_audit.iter())
@@ -336,7 +388,10 @@ pub fn review(
                     action: a.clone(),
                     resources: s.resources.clone(),
                     conditions: s.conditions.clone(),
-                    added_in: f.added_in.clone(),
+                    added_in: by_permission
+                        .get(&(s.sid.clone(), a.name.clone()))
+                        .cloned()
+                        .unwrap_or_else(|| f.added_in.clone()),
                 })
             })
         })

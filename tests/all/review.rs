@@ -220,10 +220,30 @@ fn changes_and_added_in_come_from_the_history() {
         .find(|c| c.module == "alarms")
         .unwrap();
     let m = p.modules.iter().find(|m| m.id == "alarms").unwrap();
-    let mut since = BTreeMap::new();
-    since.insert("read-alarms".to_string(), "1.0.0".parse().unwrap());
+    // 1.0.0 had `read-alarms` as it is now, and `manage-alarms` without
+    // its action (another feature granted `cloudwatch:PutMetricAlarm` on
+    // fewer alarms).
+    let read_alarms: Vec<_> = c
+        .grants
+        .iter()
+        .filter(|g| g.feature == "read-alarms")
+        .cloned()
+        .collect();
+    let mut narrower = c
+        .grants
+        .iter()
+        .find(|g| g.feature == "manage-alarms")
+        .unwrap()
+        .clone();
+    narrower.feature = "read-alarms".into();
+    narrower.sid = "Old1".into();
+    narrower.resources = vec![
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:acme-x".into(),
+    ];
+    let mut old = read_alarms.clone();
+    old.push(narrower);
     let h = History {
-        since,
+        granted: vec![("1.0.0".parse().unwrap(), old)],
         previous: Some("1.0.0".parse().unwrap()),
         changes: vec![rolesmith::version::FeatureChange {
             feature: "notify".into(),
@@ -236,11 +256,24 @@ fn changes_and_added_in_come_from_the_history() {
             removed: vec![],
         }],
         released: vec!["1.0.0".parse().unwrap()],
+        ..History::default()
     };
     let r = review::review(catalogue(), &p, m, &c, &h, &Settings::default());
     let md = review::render_markdown(&r).unwrap();
     assert!(md.contains("### Feature `read-alarms` (added in 1.0.0)"));
     assert!(md.contains("### Feature `notify` (added in 1.0.3)"));
+    assert!(md.contains("### Feature `manage-alarms` (added in 1.0.3)"));
+    let row = |action: &str| {
+        r.permissions
+            .iter()
+            .find(|p| p.action.name == action)
+            .map(|p| p.added_in.clone())
+            .unwrap()
+    };
+    assert_eq!(row("cloudwatch:DescribeAlarms"), "1.0.0");
+    // Granted in 1.0.0 on `acme-x` only: `acme-*` is new in 1.0.3.
+    assert_eq!(row("cloudwatch:PutMetricAlarm"), "1.0.3");
+    assert_eq!(row("sns:Publish"), "1.0.3");
     assert!(md.contains("Previous released version: 1.0.0."));
     assert!(md.contains("  - added: `sns:Publish` on `arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alarms`"));
     assert!(!md.contains("No earlier released version"));
@@ -506,4 +539,176 @@ fn review_of_an_earlier_version_is_read_from_generated() {
     .parts();
     assert_eq!(code, 0);
     assert_eq!(out, "# frozen 1.0.0\n");
+}
+
+// ---- "Added in" at scale (issue 10) ----
+
+const SCALE_CONFIG: &str = "vendor:
+  name: Scale Vendor
+  account_id: \"444455556666\"
+  authoriser_role: ScaleAuthoriser
+roles:
+  name_prefix: Scale-
+  self_audit: true
+";
+
+const SCALE_FEATURES: usize = 8;
+const SCALE_VERSIONS: [&str; 6] = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"];
+/// The last feature appears only in this version (index into SCALE_VERSIONS).
+const LATE_FEATURE_FROM: usize = 2;
+
+/// A few hundred real actions, each with the feature that grants it and the
+/// index of the version that adds it: wildcard-only EC2 reads and Amazon
+/// Connect reads bound to the instance parameter. Every feature has actions
+/// from its first version and gains more in every later one.
+fn scale_actions() -> Vec<(String, usize, usize)> {
+    let cat = catalogue();
+    let mut names: Vec<String> = ["ec2:Describe*", "ec2:Get*"]
+        .iter()
+        .flat_map(|p| cat.matching(p))
+        .filter(|a| a.is_wildcard_only())
+        .map(|a| a.name.to_string())
+        .take(240)
+        .collect();
+    names.extend(
+        ["connect:List*", "connect:Describe*", "connect:Get*"]
+            .iter()
+            .flat_map(|p| cat.matching(p))
+            .filter(|a| !a.is_wildcard_only())
+            .map(|a| a.name.to_string())
+            .take(100),
+    );
+    let connect = names.iter().filter(|n| n.starts_with("connect:")).count();
+    assert!(
+        names.len() >= 280,
+        "the catalogue has too few actions: {} ({connect} connect)",
+        names.len()
+    );
+    names
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let feature = i % SCALE_FEATURES;
+            let version = (i / SCALE_FEATURES) % SCALE_VERSIONS.len();
+            let late = feature == SCALE_FEATURES - 1;
+            (!late || version >= LATE_FEATURE_FROM).then_some((name, feature, version))
+        })
+        .collect()
+}
+
+/// The manifest of version `v` (index): every action added up to it.
+fn scale_manifest(actions: &[(String, usize, usize)], v: usize) -> String {
+    let mut out = format!(
+        "module: big\nversion: {}\ndescription: A large read-only integration.\nparameters:\n  InstanceId:\n    description: Amazon Connect instance id\n    max_length: 36\nfeatures:\n",
+        SCALE_VERSIONS[v]
+    );
+    for f in 0..SCALE_FEATURES {
+        let mine: Vec<&str> = actions
+            .iter()
+            .filter(|(_, feature, added)| *feature == f && *added <= v)
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "  - id: feature-{f}\n    description: Feature {f} of the integration.\n    actions:\n"
+        ));
+        for a in mine {
+            out.push_str(&format!("      - {a}\n"));
+        }
+    }
+    out
+}
+
+/// `action` -> the "Added in" cell of its row, from the Markdown tables of
+/// the feature sections.
+fn added_in_cells(md: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut in_features = false;
+    for line in md.lines() {
+        if line.starts_with("### Feature `") {
+            in_features = true;
+        } else if line.starts_with("## ") {
+            in_features = false;
+        } else if in_features && let Some(row) = line.strip_prefix("| `") {
+            let action = row.split('`').next().unwrap().to_string();
+            let cells: Vec<&str> = line.trim_end_matches('|').split(" | ").collect();
+            let last = cells.last().unwrap().trim().to_string();
+            assert!(
+                out.insert(action.clone(), last).is_none(),
+                "`{action}` twice"
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn added_in_is_the_first_release_that_granted_each_permission_at_scale() {
+    let actions = scale_actions();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("rolesmith.yaml"), SCALE_CONFIG).unwrap();
+    std::fs::create_dir(d.join("modules")).unwrap();
+    let run = |args: &[&str]| {
+        let r = util::run(
+            util::rolesmith()
+                .current_dir(d)
+                .args(["--color", "never"])
+                .args(args),
+        );
+        assert_eq!(r.code, 0, "rolesmith {args:?}:\n{}", r.text());
+    };
+    // Five releases, then the current, unreleased version.
+    for v in 0..SCALE_VERSIONS.len() {
+        std::fs::write(d.join("modules/big.yaml"), scale_manifest(&actions, v)).unwrap();
+        run(&["build"]);
+        if v + 1 < SCALE_VERSIONS.len() {
+            run(&["release"]);
+        }
+    }
+    let current = SCALE_VERSIONS[SCALE_VERSIONS.len() - 1];
+    let md = std::fs::read_to_string(d.join(format!("generated/big/{current}/REVIEW.md"))).unwrap();
+    let cells = added_in_cells(&md);
+    let want: BTreeMap<String, String> = actions
+        .iter()
+        .map(|(n, _, v)| (n.clone(), SCALE_VERSIONS[*v].to_string()))
+        .collect();
+    assert_eq!(cells.len(), want.len());
+    assert_eq!(
+        cells, want,
+        "every row's \"Added in\" is the release that first granted it"
+    );
+    // A customer on any older release sees exactly what was gained since.
+    for (i, old) in SCALE_VERSIONS.iter().enumerate() {
+        let old_v: semver::Version = old.parse().unwrap();
+        let gained: BTreeSet<&String> = cells
+            .iter()
+            .filter(|(_, v)| v.parse::<semver::Version>().unwrap() > old_v)
+            .map(|(a, _)| a)
+            .collect();
+        let expected: BTreeSet<&String> = actions
+            .iter()
+            .filter(|(_, _, v)| *v > i)
+            .map(|(n, _, _)| n)
+            .collect();
+        assert_eq!(gained, expected, "gained since {old}");
+    }
+    // Rows differ from their feature's heading: features gained actions later.
+    assert!(md.contains("### Feature `feature-0` (added in 1.0.0)"));
+    assert!(md.contains(&format!(
+        "### Feature `feature-7` (added in {})",
+        SCALE_VERSIONS[LATE_FEATURE_FROM]
+    )));
+    // The same in the HTML document: one cell per row, the same versions.
+    let html =
+        std::fs::read_to_string(d.join(format!("generated/big/{current}/review.html"))).unwrap();
+    for v in SCALE_VERSIONS {
+        let rows = want.values().filter(|w| *w == v).count();
+        assert!(
+            html.matches(&format!("<td>{v}</td>")).count() >= rows,
+            "{v}: fewer than {rows} HTML cells"
+        );
+    }
 }
