@@ -225,8 +225,17 @@ pub struct Deploy {
     pub stack_name: String,
     /// Parameters with the value to give.
     pub parameters: Vec<DeployParam>,
-    /// The `aws cloudformation deploy` command.
+    /// The `aws cloudformation deploy` command (with `--s3-bucket` when
+    /// the template is over CloudFormation's template-body limit).
     pub command: String,
+    /// The template's size in bytes, in words (`90,123`).
+    pub template_size: String,
+    /// The template is over CloudFormation's 51,200-byte limit for a
+    /// template body: it must be deployed from S3.
+    pub over_body_limit: bool,
+    /// `aws cloudformation create-stack --template-url`, for a template over
+    /// the limit when a template URL base is configured.
+    pub url_command: Option<String>,
     /// Console quick-create link, when a template URL base is configured.
     pub quick_create_url: Option<String>,
 }

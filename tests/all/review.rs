@@ -712,3 +712,116 @@ fn added_in_is_the_first_release_that_granted_each_permission_at_scale() {
         );
     }
 }
+
+// ---- deploy instructions at every size (issue 10) ----
+
+/// A module of about 1,100 wildcard-only actions: its template is over
+/// CloudFormation's 51,200-byte limit for a template body.
+fn large_project() -> tempfile::TempDir {
+    let names: Vec<String> = catalogue()
+        .matching("*")
+        .iter()
+        .filter(|a| a.is_wildcard_only() && a.access_level == "Read")
+        .map(|a| a.name.to_string())
+        .take(1100)
+        .collect();
+    assert_eq!(names.len(), 1100);
+    // 110 actions per feature: each statement fits one managed policy.
+    let mut manifest =
+        "module: huge\nversion: 1.0.0\ndescription: Reads everything it can.\nfeatures:\n"
+            .to_string();
+    for (i, chunk) in names.chunks(110).enumerate() {
+        manifest.push_str(&format!(
+            "  - id: read-{i}\n    description: Read, part {i}.\n    actions:\n"
+        ));
+        for n in chunk {
+            manifest.push_str(&format!("      - {n}\n"));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rolesmith.yaml"), SCALE_CONFIG).unwrap();
+    std::fs::create_dir(dir.path().join("modules")).unwrap();
+    std::fs::write(dir.path().join("modules/huge.yaml"), manifest).unwrap();
+    dir
+}
+
+#[test]
+fn templates_over_the_body_limit_are_deployed_from_s3() {
+    let dir = large_project();
+    let config = dir.path().join("rolesmith.yaml");
+    let p = load(&config);
+    let c = compiled(&p).remove(0);
+    let bytes = c.template_bytes().len();
+    assert!(bytes > review::TEMPLATE_BODY_LIMIT, "{bytes}");
+    let r = doc(&p, &c, &Settings::default());
+    assert!(r.deploy.over_body_limit);
+    assert!(
+        r.deploy
+            .command
+            .contains("--template-file template.json \\\n  --s3-bucket <bucket in your account and region> \\\n"),
+        "{}",
+        r.deploy.command
+    );
+    assert_eq!(r.deploy.url_command, None);
+    let md = review::render_markdown(&r).unwrap();
+    assert!(md.contains(&format!(
+        "The template is {} bytes, over the 51,200 bytes",
+        review::thousands(bytes)
+    )));
+    let html = review::render_html(&r).unwrap();
+    assert!(html.contains("--s3-bucket"));
+
+    // With published templates: create the stack from the template URL.
+    let settings = Settings {
+        template_url_base: Some("https://t.s3.amazonaws.com/roles".into()),
+    };
+    let r = doc(&p, &c, &settings);
+    let url = r.deploy.url_command.clone().unwrap();
+    assert!(
+        url.contains("--template-url https://t.s3.amazonaws.com/roles/huge/1.0.0/template.json"),
+        "{url}"
+    );
+    assert!(url.contains("ParameterKey=ExternalId,ParameterValue='<external id from the vendor>'"));
+    assert!(review::render_markdown(&r).unwrap().contains(&url));
+
+    // `build` says which templates need it, one line each.
+    let (code, out, _) = with_config(&config, &["build"]).parts();
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("template-body limit"))
+        .collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "`generated/huge/1.0.0/template.json` is {} bytes, over CloudFormation's 51,200-byte template-body limit: deploy it with `--s3-bucket` or from a template URL",
+            review::thousands(bytes)
+        )]
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("generated/huge/1.0.0/template.json"))
+            .unwrap()
+            .len(),
+        bytes
+    );
+}
+
+#[test]
+fn templates_within_the_body_limit_deploy_as_they_are() {
+    for p in projects() {
+        for c in compiled(&p) {
+            assert!(c.template_bytes().len() <= review::TEMPLATE_BODY_LIMIT);
+            let r = doc(&p, &c, &Settings::default());
+            assert!(!r.deploy.over_body_limit);
+            assert!(
+                !r.deploy.command.contains("--s3-bucket"),
+                "{}",
+                r.deploy.command
+            );
+            assert!(!review::render_markdown(&r).unwrap().contains("51,200"));
+        }
+    }
+    let (code, out, _) = with_config(&repo().join("rolesmith.yaml"), &["build", "--check"]).parts();
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("template-body limit"), "{out}");
+}
