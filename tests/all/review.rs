@@ -192,10 +192,15 @@ fn what_stands_out_in_the_fixture() {
         r.attention.pass_role[0].conditions,
         ["`iam:PassedToService` is `firehose.amazonaws.com`"]
     );
+    // One table per fact: a wildcard-only action is listed once, as one
+    // AWS cannot limit; "on `*`" lists the rest.
     assert_eq!(
-        names(&r.attention.on_star),
+        names(&r.attention.wildcard_only),
         ["s3:ListAllMyBuckets", "logs:DescribeLog*"]
     );
+    assert_eq!(names(&r.attention.on_star), Vec::<String>::new());
+    assert_eq!(r.counts.on_star, 2);
+    assert!(r.attention.broad.is_empty());
     assert_eq!(names(&r.attention.patterns), ["logs:DescribeLog*"]);
     assert!(
         r.attention.patterns[0]
@@ -275,7 +280,7 @@ fn changes_and_added_in_come_from_the_history() {
     assert_eq!(row("cloudwatch:PutMetricAlarm"), "1.0.3");
     assert_eq!(row("sns:Publish"), "1.0.3");
     assert!(md.contains("Previous released version: 1.0.0."));
-    assert!(md.contains("  - added: `sns:Publish` on `arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alarms`"));
+    assert!(md.contains("  - added: `sns:Publish` on the Amazon SNS topic `alarms` (`arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alarms`)"), "{md}");
     assert!(!md.contains("No earlier released version"));
 }
 
@@ -824,4 +829,76 @@ fn templates_within_the_body_limit_deploy_as_they_are() {
     let (code, out, _) = with_config(&repo().join("rolesmith.yaml"), &["build", "--check"]).parts();
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("template-body limit"), "{out}");
+}
+
+/// Issue 10: broad grants are named in "what stands out" with honest words,
+/// a pattern's words say IAM's `*` crosses `/`, a wildcard-only action is
+/// listed once (not also as "on `*`"), and a long wildcard expansion is a
+/// count with a folded list.
+#[test]
+fn broad_grants_and_patterns_in_honest_words() {
+    let p = load(&fixtures().join("acme/rolesmith.yaml"));
+    let c = compiled(&p)
+        .into_iter()
+        .find(|c| c.module == "backups")
+        .unwrap();
+    let r = doc(&p, &c, &Settings::default());
+    let broad: Vec<(String, String)> = r
+        .attention
+        .broad
+        .iter()
+        .map(|n| (n.action.clone(), n.why.clone()))
+        .collect();
+    assert_eq!(broad.len(), 2, "{broad:?}");
+    assert_eq!(broad[0].0, "s3:GetObject");
+    assert!(broad[0].1.contains("any bucket open"), "{}", broad[0].1);
+    assert_eq!(broad[1].0, "dynamodb:Query");
+    assert!(
+        broad[1].1.contains("leaves any table open"),
+        "{}",
+        broad[1].1
+    );
+    let rule = r
+        .permissions
+        .iter()
+        .find(|p| p.action.name == "events:DescribeRule")
+        .unwrap();
+    assert!(
+        rule.resources[0]
+            .words
+            .ends_with("matching `cx-portal-*` (`*` also matches `/`)"),
+        "{}",
+        rule.resources[0].words
+    );
+    let describe = r
+        .permissions
+        .iter()
+        .find(|p| p.action.name == "ec2:Describe*")
+        .unwrap();
+    assert!(describe.action.fold_matches);
+    let n = describe.action.matches.len();
+    assert!(n > 100, "{n}");
+    let md = review::render_markdown(&r).unwrap();
+    assert!(md.contains(&format!(
+        "`ec2:Describe*` (matches {n} actions: <details><summary>list</summary>`"
+    )));
+    assert!(!md.contains("limited to named resources."), "{md}");
+    // ec2:Describe* is listed once, under what AWS cannot limit.
+    assert_eq!(
+        r.attention
+            .wildcard_only
+            .iter()
+            .filter(|n| n.action == "ec2:Describe*")
+            .count(),
+        1
+    );
+    assert!(
+        r.attention
+            .on_star
+            .iter()
+            .all(|n| n.action != "ec2:Describe*")
+    );
+    let html = review::render_html(&r).unwrap();
+    assert!(html.contains(&format!("<details><summary>matches {n} actions</summary>")));
+    assert!(html.contains("<h3>Not limited to named resources</h3>"));
 }
