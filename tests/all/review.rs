@@ -261,7 +261,6 @@ fn changes_and_added_in_come_from_the_history() {
             removed: vec![],
         }],
         released: vec!["1.0.0".parse().unwrap()],
-        ..History::default()
     };
     let r = review::review(catalogue(), &p, m, &c, &h, &Settings::default());
     let md = review::render_markdown(&r).unwrap();
