@@ -6,7 +6,7 @@ use std::path::Path;
 use clap::Args;
 
 use super::{Exit, Global};
-use crate::pipeline;
+use crate::{pipeline, review};
 
 /// Arguments of `build`.
 #[derive(Debug, Args)]
@@ -32,6 +32,9 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
     for note in &built.notes {
         super::print_out(&format!("{note}\n"));
     }
+    for line in needs_s3_lines(&l.compiled) {
+        super::print_out(&format!("{line}\n"));
+    }
     for note in pipeline::strays(&l.root, &l.project) {
         eprint_warning(&note);
     }
@@ -45,6 +48,24 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
         }
         Err(e) => super::project::report(e, "build"),
     }
+}
+
+/// One line per template too large to deploy as a template body.
+fn needs_s3_lines(compiled: &[crate::compile::CompiledModule]) -> Vec<String> {
+    compiled
+        .iter()
+        .filter_map(|c| {
+            let bytes = c.template_bytes().len();
+            review::needs_s3(bytes).then(|| {
+                format!(
+                    "`{}` is {} bytes, over CloudFormation's {}-byte template-body limit: deploy it with `--s3-bucket` or from a template URL",
+                    pipeline::layout::text(&pipeline::layout::template(&c.module, &c.version)),
+                    review::thousands(bytes),
+                    review::thousands(review::TEMPLATE_BODY_LIMIT),
+                )
+            })
+        })
+        .collect()
 }
 
 /// `built 6 modules: 2 files changed`, with a newline.

@@ -1,5 +1,7 @@
 //! `rolesmith diff MODULE [FROM [TO]]`: permissions added and removed per
-//! feature, parameter changes and the template diff, as text or JSON.
+//! feature, parameter changes, the bump the change requires, the policy
+//! statements matched by content and the diff of the rest of the template,
+//! as text or JSON.
 use clap::Args;
 
 use super::{Exit, Format, Global};
@@ -14,6 +16,8 @@ pub struct DiffArgs {
     pub from: Option<String>,
     /// Version to compare to (default: the current manifest version).
     pub to: Option<String>,
+    /// Report format: text, or JSON (features, parameters, verdict,
+    /// statements, template_diff).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

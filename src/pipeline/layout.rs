@@ -74,6 +74,13 @@ pub fn capabilities() -> PathBuf {
     generated(CAPABILITIES_FILE)
 }
 
+/// Does a release freeze this file of a version folder? Only the template:
+/// it is what the customer deploys. Review documents are documentation,
+/// regenerated from the ledger, so their settings never force a bump.
+pub fn is_frozen(path: &Path) -> bool {
+    path.file_name().is_some_and(|n| n == TEMPLATE_FILE)
+}
+
 /// Path text with `/` separators whatever the platform.
 pub fn text(p: &Path) -> String {
     p.components()

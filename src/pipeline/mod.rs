@@ -187,7 +187,9 @@ impl Loaded<'_> {
     }
 
     /// The release record each module would get now, from its version
-    /// folder's files.
+    /// folder's files: a release freezes what the customer deploys (the
+    /// template, with the grants and parameters in the record); the review
+    /// documents are regenerated from the ledger at every build.
     fn releases(&self, version_files: &Files) -> Vec<(String, Release)> {
         self.compiled
             .iter()
@@ -195,6 +197,7 @@ impl Loaded<'_> {
                 let m = self.module(&c.module)?;
                 let files = version_files
                     .iter()
+                    .filter(|(p, _)| layout::is_frozen(p))
                     .filter_map(|(p, b)| {
                         let rel = layout::in_version_dir(p, &c.module, &c.version)?;
                         Some((rel, manifest::digest(b)))

@@ -1,9 +1,44 @@
 //! How to deploy a module version: the AWS CLI command and, when templates
-//! are published, the console quick-create link.
+//! are published, the console quick-create link. A template over
+//! CloudFormation's limit for a template body ([`TEMPLATE_BODY_LIMIT`])
+//! cannot be sent inline: the command uploads it to an S3 bucket
+//! (`--s3-bucket`), or the stack is created from its published URL.
 
 use super::Settings;
 use super::doc::{Deploy, DeployParam, ParamDoc, Trust};
 use crate::compile::CompiledModule;
+
+/// The largest template CloudFormation accepts as a template body (bytes;
+/// `--template-body`, and what `aws cloudformation deploy --template-file`
+/// sends without `--s3-bucket`). Larger templates must come from S3.
+pub const TEMPLATE_BODY_LIMIT: usize = 51_200;
+
+/// Does a template of `bytes` need S3 (a bucket or a template URL) to deploy?
+pub fn needs_s3(bytes: usize) -> bool {
+    bytes > TEMPLATE_BODY_LIMIT
+}
+
+/// `90123` -> `90,123`.
+pub fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Shell quoting for a placeholder or a value with spaces.
+fn shell(v: &str) -> String {
+    if v.contains(' ') || v.contains('<') {
+        format!("'{v}'")
+    } else {
+        v.to_string()
+    }
+}
 
 /// Percent-encodes everything but unreserved characters (RFC 3986).
 fn url_encode(s: &str) -> String {
@@ -40,31 +75,51 @@ pub(super) fn deploy(
             }
         })
         .collect();
+    let template_bytes = compiled.template_bytes().len();
+    let over_body_limit = needs_s3(template_bytes);
     let mut command = format!(
-        "aws cloudformation deploy \\\n  --stack-name {stack_name} \\\n  --template-file template.json \\\n  --capabilities CAPABILITY_NAMED_IAM"
+        "aws cloudformation deploy \\\n  --stack-name {stack_name} \\\n  --template-file template.json \\\n"
     );
+    if over_body_limit {
+        command.push_str("  --s3-bucket <bucket in your account and region> \\\n");
+    }
+    command.push_str("  --capabilities CAPABILITY_NAMED_IAM");
     let required: Vec<&DeployParam> = parameters.iter().filter(|p| !p.optional).collect();
     if !required.is_empty() {
         command.push_str(" \\\n  --parameter-overrides");
         for p in &required {
-            let v = if p.value.contains(' ') || p.value.contains('<') {
-                format!("'{}'", p.value)
-            } else {
-                p.value.clone()
-            };
-            command.push_str(&format!(" \\\n    {}={v}", p.name));
+            command.push_str(&format!(" \\\n    {}={}", p.name, shell(&p.value)));
         }
     }
-    let quick_create_url = settings.template_url_base.as_ref().map(|base| {
-        let template = format!(
+    let template_url = settings.template_url_base.as_ref().map(|base| {
+        format!(
             "{}/{}/{}/template.json",
             base.trim_end_matches('/'),
             compiled.module,
             compiled.version
+        )
+    });
+    // From the published template, for a template S3 must hold anyway.
+    let url_command = template_url.as_ref().filter(|_| over_body_limit).map(|url| {
+        let mut c = format!(
+            "aws cloudformation create-stack \\\n  --stack-name {stack_name} \\\n  --template-url {url} \\\n  --capabilities CAPABILITY_NAMED_IAM"
         );
+        if !required.is_empty() {
+            c.push_str(" \\\n  --parameters");
+            for p in &required {
+                c.push_str(&format!(
+                    " \\\n    ParameterKey={},ParameterValue={}",
+                    p.name,
+                    shell(&p.value)
+                ));
+            }
+        }
+        c
+    });
+    let quick_create_url = template_url.as_ref().map(|template| {
         let mut url = format!(
             "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?templateURL={}&stackName={}",
-            url_encode(&template),
+            url_encode(template),
             url_encode(&stack_name)
         );
         for p in params {
@@ -80,6 +135,9 @@ pub(super) fn deploy(
         stack_name,
         parameters,
         command,
+        template_size: thousands(template_bytes),
+        over_body_limit,
+        url_command,
         quick_create_url,
     }
 }

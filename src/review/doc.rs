@@ -130,6 +130,8 @@ pub struct ActionDoc {
     pub access_level: String,
     /// For a pattern: the actions it matches today.
     pub matches: Vec<String>,
+    /// The list is long: documents show the count and fold the list.
+    pub fold_matches: bool,
     /// AWS offers no resource-level permission for it: granted on `*`.
     pub wildcard_only: bool,
 }
@@ -141,6 +143,9 @@ pub struct ResourceDoc {
     pub arn: String,
     /// In plain words.
     pub words: String,
+    /// What it leaves open with `*` ("any bucket", "any account"...);
+    /// empty when it names its account, region and outermost resource.
+    pub broad: Vec<String>,
 }
 
 /// One row of the permission table: one action of one statement.
@@ -190,10 +195,14 @@ pub struct Attention {
     pub tagging: Vec<Notice>,
     /// `iam:PassRole`, with what it is limited to.
     pub pass_role: Vec<Notice>,
-    /// Actions AWS cannot limit to a resource.
+    /// Actions AWS cannot limit to a resource (granted on `*`).
     pub wildcard_only: Vec<Notice>,
-    /// Anything granted on `*`.
+    /// Other actions granted on `*` (those of `wildcard_only` are not
+    /// repeated: one table per fact).
     pub on_star: Vec<Notice>,
+    /// Actions on resources that leave a part open with `*`: any bucket,
+    /// table or instance, any account, any region.
+    pub broad: Vec<Notice>,
     /// Wildcard action patterns.
     pub patterns: Vec<Notice>,
 }
@@ -225,8 +234,17 @@ pub struct Deploy {
     pub stack_name: String,
     /// Parameters with the value to give.
     pub parameters: Vec<DeployParam>,
-    /// The `aws cloudformation deploy` command.
+    /// The `aws cloudformation deploy` command (with `--s3-bucket` when
+    /// the template is over CloudFormation's template-body limit).
     pub command: String,
+    /// The template's size in bytes, in words (`90,123`).
+    pub template_size: String,
+    /// The template is over CloudFormation's 51,200-byte limit for a
+    /// template body: it must be deployed from S3.
+    pub over_body_limit: bool,
+    /// `aws cloudformation create-stack --template-url`, for a template over
+    /// the limit when a template URL base is configured.
+    pub url_command: Option<String>,
     /// Console quick-create link, when a template URL base is configured.
     pub quick_create_url: Option<String>,
 }

@@ -21,6 +21,7 @@ pub mod words;
 
 use std::collections::BTreeMap;
 
+pub use deploy::{TEMPLATE_BODY_LIMIT, needs_s3, thousands};
 pub use doc::{
     ActionDoc, Attention, Changes, Counts, Deploy, DeployParam, FeatureDoc, IndexEntry,
     IndexModule, Notice, ParamDoc, Permission, ResourceDoc, Review, StatementDoc, Trust,
@@ -29,7 +30,7 @@ pub use lookup::ResourceType;
 pub use model::review;
 pub use render::{render_html, render_index_html, render_index_md, render_markdown};
 
-use crate::compile::CompiledModule;
+use crate::compile::{CompiledModule, Grant};
 use crate::manifest::Project;
 use crate::version::Ledger;
 
@@ -47,25 +48,25 @@ pub enum Format {
 /// version under review.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct History {
-    /// Version each feature first appeared in, among released versions.
-    /// A feature that is not listed is new in the version under review.
-    pub since: BTreeMap<String, semver::Version>,
     /// The previous released version, if any.
     pub previous: Option<semver::Version>,
     /// Per feature, what changed since `previous`.
     pub changes: Vec<crate::version::FeatureChange>,
     /// Released versions of the module (for the index), any order.
     pub released: Vec<semver::Version>,
+    /// The feature grants of every released version below the one under
+    /// review, ascending: each permission's "Added in" is the first of
+    /// them from which every later one grants it (by coverage).
+    pub granted: Vec<(semver::Version, Vec<Grant>)>,
 }
 
 impl History {
-    /// What the ledger says about `current`: each feature's "since"
-    /// version, the previous released version and what each feature gained
-    /// or lost since it, and every released version.
+    /// What the ledger says about `current`: the previous released version
+    /// and what each feature gained or lost since it, every released
+    /// version, and the grants of the releases below `current`.
     pub fn of(ledger: &Ledger, current: &CompiledModule) -> History {
         let previous = ledger.previous(&current.module, &current.version);
         History {
-            since: crate::version::since(ledger, &current.module, current),
             previous: previous.map(|p| p.version.clone()),
             changes: previous
                 .map(|p| crate::version::feature_changes(&p.grants, &current.grants))
@@ -74,6 +75,12 @@ impl History {
                 .releases(&current.module)
                 .iter()
                 .map(|r| r.version.clone())
+                .collect(),
+            granted: ledger
+                .releases(&current.module)
+                .iter()
+                .filter(|r| r.version < current.version)
+                .map(|r| (r.version.clone(), r.grants.clone()))
                 .collect(),
         }
     }

@@ -1,7 +1,7 @@
 //! Builds the review document ([`super::doc`]) from a compiled module: its
 //! grants, trust policy and template, with the words of the manifest.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -14,6 +14,12 @@ use crate::manifest::{Module, Project};
 use super::deploy::deploy;
 use super::doc::*;
 use crate::iam::action::is_pattern;
+use crate::version::Permission as VersionPermission;
+use crate::version::compare::Granted;
+
+/// A pattern matching more actions than this shows the count, then the
+/// folded list.
+const FOLD_MATCHES_OVER: usize = 12;
 
 fn has_level(level: &str, wanted: &str) -> bool {
     level.split(',').any(|l| l.trim() == wanted)
@@ -37,6 +43,7 @@ fn action_doc(cat: &Catalogue, name: &str) -> ActionDoc {
         ActionDoc {
             name: name.to_string(),
             access_level: levels.into_iter().collect::<Vec<_>>().join(", "),
+            fold_matches: matches.len() > FOLD_MATCHES_OVER,
             matches,
             wildcard_only,
         }
@@ -46,6 +53,7 @@ fn action_doc(cat: &Catalogue, name: &str) -> ActionDoc {
             access_level: lookup::access_level(cat, name)
                 .unwrap_or_else(|| "not in the catalogue".to_string()),
             matches: Vec::new(),
+            fold_matches: false,
             wildcard_only: lookup::resource_types(cat, name).is_empty(),
         }
     }
@@ -82,10 +90,35 @@ fn statement_doc(cat: &Catalogue, g: &Grant) -> StatementDoc {
             .map(|r| ResourceDoc {
                 arn: r.clone(),
                 words: words::resource(r, &types, |p| cat.service_name(p).map(str::to_string)),
+                broad: words::broad_parts(r, &types),
             })
             .collect(),
         conditions: words::conditions(&g.conditions),
     }
+}
+
+/// A permission added or removed, in words, with its ARN and conditions:
+/// "`sns:Publish` on the Amazon SNS topic given as `TopicName`
+/// (`arn:...`)".
+fn change_words(cat: &Catalogue, p: &VersionPermission) -> String {
+    let grant = Grant {
+        sid: String::new(),
+        feature: String::new(),
+        actions: vec![p.action.clone()],
+        resources: vec![p.resource.clone()],
+        conditions: p.conditions.clone(),
+    };
+    let types = grant_types(cat, &grant);
+    let words = words::resource(&p.resource, &types, |s| {
+        cat.service_name(s).map(str::to_string)
+    });
+    let mut out = format!("`{}` on {words} (`{}`)", p.action, p.resource);
+    let conditions = words::conditions(&p.conditions);
+    if !conditions.is_empty() {
+        out.push_str(" when ");
+        out.push_str(&conditions.join(" and "));
+    }
+    out
 }
 
 const SELF_AUDIT_WHY: &str = "Lets the role read its own IAM definition (the role, its policies, and AWS managed policies attached to it) and its own stack, so the vendor can check that the role still grants what this version needs without any extra role in your account. Read only.";
@@ -250,14 +283,26 @@ fn attention(permissions: &[Permission], features: &[FeatureDoc]) -> Attention {
             };
             a.wildcard_only.push(notice(p, why));
         }
-        if p.resources.iter().any(|r| r.arn == "*") {
-            let why = match (p.action.wildcard_only, reason(&p.feature)) {
-                (_, Some(r)) => r,
-                (true, None) => {
-                    "The action has no resource types, so it cannot be narrowed.".to_string()
-                }
-                (false, None) => p.why.clone(),
-            };
+        let broad: Vec<&str> = p
+            .resources
+            .iter()
+            .flat_map(|r| r.broad.iter().map(String::as_str))
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if !broad.is_empty() {
+            let open = broad.join(", ");
+            let mut why =
+                format!("Not limited to named resources: the ARN leaves {open} open (`*`).");
+            if let Some(r) = reason(&p.feature) {
+                why.push(' ');
+                why.push_str(&r);
+            }
+            a.broad.push(notice(p, why));
+        }
+        // Wildcard-only actions are on `*` by necessity, listed above once.
+        if !p.action.wildcard_only && p.resources.iter().any(|r| r.arn == "*") {
+            let why = reason(&p.feature).unwrap_or_else(|| p.why.clone());
             a.on_star.push(notice(p, why));
         }
         if is_pattern(&p.action.name) {
@@ -266,6 +311,47 @@ fn attention(permissions: &[Permission], features: &[FeatureDoc]) -> Attention {
         }
     }
     a
+}
+
+/// Each feature grant's actions with the version each was added in: the
+/// first released version from which every release up to the one under
+/// review grants the action on all of the statement's resources under its
+/// conditions (judged by `policy::coverage`, whatever feature granted it
+/// then); the version under review when the last release below it does not.
+/// By `(sid, action)`.
+fn added_in_by_permission(
+    compiled: &CompiledModule,
+    history: &History,
+) -> BTreeMap<(String, String), String> {
+    let indexed: Vec<(&semver::Version, Granted<'_>)> = history
+        .granted
+        .iter()
+        .map(|(v, grants)| (v, Granted::new(grants.iter())))
+        .collect();
+    let mut out = BTreeMap::new();
+    for g in &compiled.grants {
+        for action in &g.actions {
+            let wanted: Vec<VersionPermission> = g
+                .resources
+                .iter()
+                .map(|r| VersionPermission {
+                    action: action.clone(),
+                    resource: r.clone(),
+                    conditions: g.conditions.clone(),
+                })
+                .collect();
+            let mut since = compiled.version.to_string();
+            for (v, granted) in indexed.iter().rev() {
+                if wanted.iter().all(|p| granted.covers(p)) {
+                    since = v.to_string();
+                } else {
+                    break;
+                }
+            }
+            out.insert((g.sid.clone(), action.clone()), since);
+        }
+    }
+    out
 }
 
 /// Builds the review of one compiled module version.
@@ -278,11 +364,18 @@ pub fn review(
     settings: &Settings,
 ) -> Review {
     let current = compiled.version.to_string();
+    // A feature is added in the first release from which every release up
+    // to this one has it (by id); its permissions may come later, row by row.
     let added_in = |feature: &str| {
-        history
-            .since
-            .get(feature)
-            .map_or_else(|| current.clone(), |v| v.to_string())
+        let mut since = current.clone();
+        for (v, grants) in history.granted.iter().rev() {
+            if grants.iter().any(|g| g.feature == feature) {
+                since = v.to_string();
+            } else {
+                break;
+            }
+        }
+        since
     };
     // Features in manifest order; a grant whose feature the manifest does not
     // list (cannot happen after compilation) still gets its own section, so
@@ -324,6 +417,8 @@ pub fn review(
             .map(|g| statement_doc(cat, g))
             .collect(),
     });
+    let by_permission = added_in_by_permission(compiled, history);
+    let by_permission = &by_permission;
     let permissions: Vec<Permission> = features
         .iter()
         .chain(self_audit.iter())
@@ -336,7 +431,10 @@ pub fn review(
                     action: a.clone(),
                     resources: s.resources.clone(),
                     conditions: s.conditions.clone(),
-                    added_in: f.added_in.clone(),
+                    added_in: by_permission
+                        .get(&(s.sid.clone(), a.name.clone()))
+                        .cloned()
+                        .unwrap_or_else(|| f.added_in.clone()),
                 })
             })
         })
@@ -369,7 +467,12 @@ pub fn review(
                 .chain(attention.permissions_management.iter())
                 .map(|n| &n.action),
         ),
-        on_star: distinct(&mut attention.on_star.iter().map(|n| &n.action)),
+        on_star: distinct(
+            &mut permissions
+                .iter()
+                .filter(|p| p.resources.iter().any(|r| r.arn == "*"))
+                .map(|p| &p.action.name),
+        ),
     };
     Review {
         counts,
@@ -391,8 +494,8 @@ pub fn review(
                 .iter()
                 .map(|c| ChangeDoc {
                     feature: c.feature.clone(),
-                    added: c.added.iter().map(ToString::to_string).collect(),
-                    removed: c.removed.iter().map(ToString::to_string).collect(),
+                    added: c.added.iter().map(|p| change_words(cat, p)).collect(),
+                    removed: c.removed.iter().map(|p| change_words(cat, p)).collect(),
                 })
                 .collect(),
         },

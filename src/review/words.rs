@@ -163,8 +163,18 @@ fn subject(noun: &str, v: &str) -> String {
         Val::Param(p) => format!("the {noun} given as `{p}`"),
         Val::ThisStack if noun.ends_with("stack") => "this stack itself".to_string(),
         Val::ThisStack => format!("the {noun} named after this stack"),
-        Val::Pattern(p) => format!("every {noun} matching `{p}`"),
+        Val::Pattern(p) => format!("every {noun} matching `{p}`{}", crosses_slash(p)),
         Val::Literal(l) => format!("the {noun} `{l}`"),
+    }
+}
+
+/// IAM's `*` matches any characters, `/` included: a pattern's words say
+/// so, since names such as `cx-portal-a/b` (or keys under a prefix) match.
+fn crosses_slash(pattern: &str) -> &'static str {
+    if pattern.contains('*') {
+        " (`*` also matches `/`)"
+    } else {
+        ""
     }
 }
 
@@ -173,7 +183,7 @@ fn qualifier(noun: &str, v: &str) -> String {
         Val::Any => format!("of any {noun}"),
         Val::Param(p) => format!("of the {noun} given as `{p}`"),
         Val::ThisStack => "of this stack".to_string(),
-        Val::Pattern(p) => format!("of any {noun} matching `{p}`"),
+        Val::Pattern(p) => format!("of any {noun} matching `{p}`{}", crosses_slash(p)),
         Val::Literal(l) => format!("of the {noun} `{l}`"),
     }
 }
@@ -278,6 +288,54 @@ pub fn resource(
     for w in where_ {
         out.push(' ');
         out.push_str(&w);
+    }
+    out
+}
+
+/// What a granted resource leaves open with `*`, in words: "any bucket"
+/// when its outermost named part (bucket, table, instance, rule...) is
+/// `*`, "any account", "any region". Empty when the resource names its
+/// account, region and outermost resource (a parameter, a name or a name
+/// pattern). `*` itself is "every resource", reported on its own.
+pub fn broad_parts(resource: &str, types: &[ResourceType]) -> Vec<String> {
+    if resource == "*" {
+        return Vec::new();
+    }
+    let bindings = types
+        .iter()
+        .find_map(|t| t.arn_formats.iter().find_map(|f| align(f, resource)));
+    let mut out = Vec::new();
+    match bindings {
+        // AWS managed resources (account `aws`) are the same for everyone.
+        Some(bindings) if bindings.iter().any(|(n, v)| *n == "Account" && v == "aws") => {}
+        Some(bindings) => {
+            if let Some((name, _)) = bindings
+                .iter()
+                .find(|(n, _)| !is_pseudo(n))
+                .filter(|(_, v)| v == "*")
+            {
+                out.push(format!("any {}", noun(name)));
+            }
+            for (name, v) in &bindings {
+                match (*name, v.as_str()) {
+                    ("Account", "*") => out.push("any account".to_string()),
+                    ("Region", "*") => out.push("any region".to_string()),
+                    _ => {}
+                }
+            }
+        }
+        None => {
+            let parts: Vec<&str> = crate::iam::arn::sub_parts(resource).collect();
+            if parts.get(3) == Some(&"*") {
+                out.push("any region".to_string());
+            }
+            if parts.get(4) == Some(&"*") {
+                out.push("any account".to_string());
+            }
+            if parts.get(5).is_some_and(|r| r.starts_with('*')) {
+                out.push("any resource of the service".to_string());
+            }
+        }
     }
     out
 }
@@ -462,12 +520,104 @@ mod tests {
                 &obj,
                 names
             ),
-            "every object matching `exports/*` of the Amazon S3 bucket given as `Bucket`"
+            "every object matching `exports/*` (`*` also matches `/`) of the Amazon S3 bucket given as `Bucket`"
         );
         let t = types(&[("instance", INSTANCE)]);
         assert_eq!(
             resource("arn:${AWS::Partition}:connect:*:*:instance/*", &t, names),
             "every Amazon Connect instance in any region in any account"
+        );
+    }
+
+    #[test]
+    fn patterns_say_that_star_crosses_slashes() {
+        let rule = types(&[(
+            "rule-on-default-event-bus",
+            "arn:${Partition}:events:${Region}:${Account}:rule/${RuleName}",
+        )]);
+        assert_eq!(
+            resource(
+                "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/cx-portal-*",
+                &rule,
+                names
+            ),
+            "every `events` rule on default event bus matching `cx-portal-*` (`*` also matches `/`)"
+        );
+        // `?` alone is one character: no note.
+        assert!(
+            !resource(
+                "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/cx-?",
+                &rule,
+                names
+            )
+            .contains("also matches")
+        );
+    }
+
+    #[test]
+    fn broad_parts_name_what_star_leaves_open() {
+        let obj = types(&[(
+            "object",
+            "arn:${Partition}:s3:::${BucketName}/${ObjectName}",
+        )]);
+        assert_eq!(
+            broad_parts("arn:${AWS::Partition}:s3:::*/*", &obj),
+            ["any bucket"]
+        );
+        assert!(broad_parts("arn:${AWS::Partition}:s3:::${Bucket}/*", &obj).is_empty());
+        let table = types(&[(
+            "table",
+            "arn:${Partition}:dynamodb:${Region}:${Account}:table/${TableName}",
+        )]);
+        assert_eq!(
+            broad_parts(
+                "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/*",
+                &table
+            ),
+            ["any table"]
+        );
+        let t = types(&[("instance", INSTANCE), ("contact-flow", FLOW)]);
+        assert!(
+            broad_parts(
+                "arn:${AWS::Partition}:connect:${AWS::Region}:${AWS::AccountId}:instance/${InstanceId}/contact-flow/*",
+                &t
+            )
+            .is_empty()
+        );
+        assert_eq!(
+            broad_parts("arn:${AWS::Partition}:connect:*:*:instance/*", &t),
+            ["any instance", "any region", "any account"]
+        );
+        // A name pattern is a limit (its words say `*` crosses `/`).
+        let rule = types(&[(
+            "rule",
+            "arn:${Partition}:events:${Region}:${Account}:rule/${RuleName}",
+        )]);
+        assert!(
+            broad_parts(
+                "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/cx-portal-*",
+                &rule
+            )
+            .is_empty()
+        );
+        // Unaligned: the ARN's own parts.
+        assert_eq!(
+            broad_parts("arn:aws:zzz:*:*:thing", &[]),
+            ["any region", "any account"]
+        );
+        assert!(broad_parts("*", &obj).is_empty());
+        // AWS managed policies are public, the same in every account.
+        let policy = types(&[(
+            "policy",
+            "arn:${Partition}:iam::${Account}:policy/${PolicyNameWithPath}",
+        )]);
+        assert!(broad_parts("arn:${AWS::Partition}:iam::aws:policy/*", &policy).is_empty());
+        assert_eq!(
+            broad_parts(
+                "arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/*",
+                &policy
+            ),
+            ["any policy"]
         );
     }
 

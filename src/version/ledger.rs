@@ -28,7 +28,10 @@ pub struct Release {
     /// `sha256:<hex>` of the manifest it was built from.
     pub manifest_digest: String,
     /// Released files, paths relative to `generated/` (`m/1.0.0/template.json`),
-    /// with their `sha256:<hex>` digests.
+    /// with their `sha256:<hex>` digests: what the customer deploys (the
+    /// template). Ledgers written before issue 10 also list the review
+    /// documents; those entries are ignored ([`Release::frozen_files`]) and
+    /// dropped when `release` next writes the ledger.
     pub files: BTreeMap<String, String>,
     /// Parameters of that version's template.
     pub parameters: BTreeMap<String, ParameterInfo>,
@@ -97,6 +100,17 @@ impl Release {
         }
     }
 
+    /// The files this release froze: [`Release::files`] without the review
+    /// documents older ledgers listed (documents are regenerated from the
+    /// ledger, so documentation settings never force a version bump).
+    pub fn frozen_files(&self) -> BTreeMap<&str, &str> {
+        self.files
+            .iter()
+            .filter(|(p, _)| !is_document(p))
+            .map(|(p, d)| (p.as_str(), d.as_str()))
+            .collect()
+    }
+
     /// Description of a feature of this release.
     pub fn feature_description(&self, id: &str) -> Option<&str> {
         self.features
@@ -104,6 +118,17 @@ impl Release {
             .find(|f| f.id == id)
             .map(|f| f.description.as_str())
     }
+}
+
+/// File names of the review documents that ledgers written before issue 10
+/// froze with the template (`m/1.0.0/REVIEW.md`, `m/1.0.0/review.html`).
+const LEGACY_DOCUMENTS: [&str; 2] = ["REVIEW.md", "review.html"];
+
+/// Is a ledger path one of the review documents older ledgers froze?
+fn is_document(path: &str) -> bool {
+    path.rsplit('/')
+        .next()
+        .is_some_and(|name| LEGACY_DOCUMENTS.contains(&name))
 }
 
 /// Every release of every module.
@@ -227,6 +252,14 @@ impl Ledger {
             Some(c) => self.capabilities.insert(module.to_string(), c),
             None => self.capabilities.remove(module),
         };
+    }
+
+    /// Drops the review-document entries older ledgers froze (see
+    /// [`Release::frozen_files`]); `release` calls it before writing.
+    pub fn drop_documents(&mut self) {
+        for r in self.modules.values_mut().flatten() {
+            r.files.retain(|p, _| !is_document(p));
+        }
     }
 
     /// Capabilities of `module` as `release` stored them (may be stale:

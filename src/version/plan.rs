@@ -46,20 +46,19 @@ pub fn suggest(
 /// removal notes of a major version.
 fn check_module(ledger: &Ledger, module: &str, now: &Release) -> Result<Vec<String>, VersionError> {
     if let Some(released) = ledger.get(module, &now.version) {
-        if released.files == now.files {
+        let (was, is) = (released.frozen_files(), now.frozen_files());
+        if was == is {
             return Ok(Vec::new());
         }
-        let mut files: Vec<String> = released
-            .files
+        let mut files: Vec<String> = was
             .iter()
-            .filter(|(p, d)| now.files.get(*p) != Some(*d))
-            .map(|(p, _)| p.clone())
+            .filter(|(p, d)| is.get(*p) != Some(*d))
+            .map(|(p, _)| p.to_string())
             .collect();
         files.extend(
-            now.files
-                .keys()
-                .filter(|p| !released.files.contains_key(*p))
-                .cloned(),
+            is.keys()
+                .filter(|p| !was.contains_key(*p))
+                .map(|p| p.to_string()),
         );
         let bump = Comparison::of(released, now).needed();
         return Err(VersionError::Frozen {
@@ -186,6 +185,8 @@ pub fn changelogs(ledger: &Ledger, now: &[(String, Release)]) -> Vec<(String, St
 
 /// Every released file checked against its ledger digest. `read` gives a
 /// file's bytes by its path relative to `generated/` (`None`: missing).
+/// Only what the release froze is checked: review documents listed by
+/// older ledgers are regenerated, not frozen ([`Release::frozen_files`]).
 pub fn verify_released(
     ledger: &Ledger,
     read: &dyn Fn(&str) -> Option<Vec<u8>>,
@@ -193,16 +194,16 @@ pub fn verify_released(
     let mut errors = Vec::new();
     for m in ledger.modules() {
         for r in ledger.releases(m) {
-            for (path, digest) in &r.files {
+            for (path, digest) in r.frozen_files() {
                 let state = match read(path) {
-                    Some(bytes) if &crate::manifest::digest(&bytes) == digest => continue,
+                    Some(bytes) if crate::manifest::digest(&bytes) == digest => continue,
                     Some(_) => "differs from its released digest",
                     None => "is missing",
                 };
                 errors.push(VersionError::ReleasedFileChanged {
                     module: m.to_string(),
                     version: r.version.clone(),
-                    path: path.clone(),
+                    path: path.to_string(),
                     state: state.to_string(),
                 });
             }
@@ -249,6 +250,7 @@ pub fn release(
         return Err(errors);
     }
     let mut next = ledger.clone();
+    next.drop_documents();
     let mut outcome = ReleaseOutcome::default();
     for (m, r) in now {
         if !modules.is_empty() && !modules.contains(m) {

@@ -192,10 +192,15 @@ fn what_stands_out_in_the_fixture() {
         r.attention.pass_role[0].conditions,
         ["`iam:PassedToService` is `firehose.amazonaws.com`"]
     );
+    // One table per fact: a wildcard-only action is listed once, as one
+    // AWS cannot limit; "on `*`" lists the rest.
     assert_eq!(
-        names(&r.attention.on_star),
+        names(&r.attention.wildcard_only),
         ["s3:ListAllMyBuckets", "logs:DescribeLog*"]
     );
+    assert_eq!(names(&r.attention.on_star), Vec::<String>::new());
+    assert_eq!(r.counts.on_star, 2);
+    assert!(r.attention.broad.is_empty());
     assert_eq!(names(&r.attention.patterns), ["logs:DescribeLog*"]);
     assert!(
         r.attention.patterns[0]
@@ -220,10 +225,30 @@ fn changes_and_added_in_come_from_the_history() {
         .find(|c| c.module == "alarms")
         .unwrap();
     let m = p.modules.iter().find(|m| m.id == "alarms").unwrap();
-    let mut since = BTreeMap::new();
-    since.insert("read-alarms".to_string(), "1.0.0".parse().unwrap());
+    // 1.0.0 had `read-alarms` as it is now, and `manage-alarms` without
+    // its action (another feature granted `cloudwatch:PutMetricAlarm` on
+    // fewer alarms).
+    let read_alarms: Vec<_> = c
+        .grants
+        .iter()
+        .filter(|g| g.feature == "read-alarms")
+        .cloned()
+        .collect();
+    let mut narrower = c
+        .grants
+        .iter()
+        .find(|g| g.feature == "manage-alarms")
+        .unwrap()
+        .clone();
+    narrower.feature = "read-alarms".into();
+    narrower.sid = "Old1".into();
+    narrower.resources = vec![
+        "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:acme-x".into(),
+    ];
+    let mut old = read_alarms.clone();
+    old.push(narrower);
     let h = History {
-        since,
+        granted: vec![("1.0.0".parse().unwrap(), old)],
         previous: Some("1.0.0".parse().unwrap()),
         changes: vec![rolesmith::version::FeatureChange {
             feature: "notify".into(),
@@ -241,8 +266,20 @@ fn changes_and_added_in_come_from_the_history() {
     let md = review::render_markdown(&r).unwrap();
     assert!(md.contains("### Feature `read-alarms` (added in 1.0.0)"));
     assert!(md.contains("### Feature `notify` (added in 1.0.3)"));
+    assert!(md.contains("### Feature `manage-alarms` (added in 1.0.3)"));
+    let row = |action: &str| {
+        r.permissions
+            .iter()
+            .find(|p| p.action.name == action)
+            .map(|p| p.added_in.clone())
+            .unwrap()
+    };
+    assert_eq!(row("cloudwatch:DescribeAlarms"), "1.0.0");
+    // Granted in 1.0.0 on `acme-x` only: `acme-*` is new in 1.0.3.
+    assert_eq!(row("cloudwatch:PutMetricAlarm"), "1.0.3");
+    assert_eq!(row("sns:Publish"), "1.0.3");
     assert!(md.contains("Previous released version: 1.0.0."));
-    assert!(md.contains("  - added: `sns:Publish` on `arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alarms`"));
+    assert!(md.contains("  - added: `sns:Publish` on the Amazon SNS topic `alarms` (`arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:alarms`)"), "{md}");
     assert!(!md.contains("No earlier released version"));
 }
 
@@ -506,4 +543,361 @@ fn review_of_an_earlier_version_is_read_from_generated() {
     .parts();
     assert_eq!(code, 0);
     assert_eq!(out, "# frozen 1.0.0\n");
+}
+
+// ---- "Added in" at scale (issue 10) ----
+
+const SCALE_CONFIG: &str = "vendor:
+  name: Scale Vendor
+  account_id: \"444455556666\"
+  authoriser_role: ScaleAuthoriser
+roles:
+  name_prefix: Scale-
+  self_audit: true
+";
+
+const SCALE_FEATURES: usize = 8;
+const SCALE_VERSIONS: [&str; 6] = ["1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0", "1.5.0"];
+/// The last feature appears only in this version (index into SCALE_VERSIONS).
+const LATE_FEATURE_FROM: usize = 2;
+
+/// A few hundred real actions, each with the feature that grants it and the
+/// index of the version that adds it: wildcard-only EC2 reads and Amazon
+/// Connect reads bound to the instance parameter. Every feature has actions
+/// from its first version and gains more in every later one.
+fn scale_actions() -> Vec<(String, usize, usize)> {
+    let cat = catalogue();
+    let mut names: Vec<String> = ["ec2:Describe*", "ec2:Get*"]
+        .iter()
+        .flat_map(|p| cat.matching(p))
+        .filter(|a| a.is_wildcard_only())
+        .map(|a| a.name.to_string())
+        .take(240)
+        .collect();
+    names.extend(
+        ["connect:List*", "connect:Describe*", "connect:Get*"]
+            .iter()
+            .flat_map(|p| cat.matching(p))
+            .filter(|a| !a.is_wildcard_only())
+            .map(|a| a.name.to_string())
+            .take(100),
+    );
+    let connect = names.iter().filter(|n| n.starts_with("connect:")).count();
+    assert!(
+        names.len() >= 280,
+        "the catalogue has too few actions: {} ({connect} connect)",
+        names.len()
+    );
+    names
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, name)| {
+            let feature = i % SCALE_FEATURES;
+            let version = (i / SCALE_FEATURES) % SCALE_VERSIONS.len();
+            let late = feature == SCALE_FEATURES - 1;
+            (!late || version >= LATE_FEATURE_FROM).then_some((name, feature, version))
+        })
+        .collect()
+}
+
+/// The manifest of version `v` (index): every action added up to it.
+fn scale_manifest(actions: &[(String, usize, usize)], v: usize) -> String {
+    let mut out = format!(
+        "module: big\nversion: {}\ndescription: A large read-only integration.\nparameters:\n  InstanceId:\n    description: Amazon Connect instance id\n    max_length: 36\nfeatures:\n",
+        SCALE_VERSIONS[v]
+    );
+    for f in 0..SCALE_FEATURES {
+        let mine: Vec<&str> = actions
+            .iter()
+            .filter(|(_, feature, added)| *feature == f && *added <= v)
+            .map(|(n, _, _)| n.as_str())
+            .collect();
+        if mine.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "  - id: feature-{f}\n    description: Feature {f} of the integration.\n    actions:\n"
+        ));
+        for a in mine {
+            out.push_str(&format!("      - {a}\n"));
+        }
+    }
+    out
+}
+
+/// `action` -> the "Added in" cell of its row, from the Markdown tables of
+/// the feature sections.
+fn added_in_cells(md: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut in_features = false;
+    for line in md.lines() {
+        if line.starts_with("### Feature `") {
+            in_features = true;
+        } else if line.starts_with("## ") {
+            in_features = false;
+        } else if in_features && let Some(row) = line.strip_prefix("| `") {
+            let action = row.split('`').next().unwrap().to_string();
+            let cells: Vec<&str> = line.trim_end_matches('|').split(" | ").collect();
+            let last = cells.last().unwrap().trim().to_string();
+            assert!(
+                out.insert(action.clone(), last).is_none(),
+                "`{action}` twice"
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn added_in_is_the_first_release_that_granted_each_permission_at_scale() {
+    let actions = scale_actions();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("rolesmith.yaml"), SCALE_CONFIG).unwrap();
+    std::fs::create_dir(d.join("modules")).unwrap();
+    let run = |args: &[&str]| {
+        let r = util::run(
+            util::rolesmith()
+                .current_dir(d)
+                .args(["--color", "never"])
+                .args(args),
+        );
+        assert_eq!(r.code, 0, "rolesmith {args:?}:\n{}", r.text());
+    };
+    // Five releases, then the current, unreleased version.
+    for v in 0..SCALE_VERSIONS.len() {
+        std::fs::write(d.join("modules/big.yaml"), scale_manifest(&actions, v)).unwrap();
+        run(&["build"]);
+        if v + 1 < SCALE_VERSIONS.len() {
+            run(&["release"]);
+        }
+    }
+    let current = SCALE_VERSIONS[SCALE_VERSIONS.len() - 1];
+    let md = std::fs::read_to_string(d.join(format!("generated/big/{current}/REVIEW.md"))).unwrap();
+    let cells = added_in_cells(&md);
+    let want: BTreeMap<String, String> = actions
+        .iter()
+        .map(|(n, _, v)| (n.clone(), SCALE_VERSIONS[*v].to_string()))
+        .collect();
+    assert_eq!(cells.len(), want.len());
+    assert_eq!(
+        cells, want,
+        "every row's \"Added in\" is the release that first granted it"
+    );
+    // A customer on any older release sees exactly what was gained since.
+    for (i, old) in SCALE_VERSIONS.iter().enumerate() {
+        let old_v: semver::Version = old.parse().unwrap();
+        let gained: BTreeSet<&String> = cells
+            .iter()
+            .filter(|(_, v)| v.parse::<semver::Version>().unwrap() > old_v)
+            .map(|(a, _)| a)
+            .collect();
+        let expected: BTreeSet<&String> = actions
+            .iter()
+            .filter(|(_, _, v)| *v > i)
+            .map(|(n, _, _)| n)
+            .collect();
+        assert_eq!(gained, expected, "gained since {old}");
+    }
+    // Rows differ from their feature's heading: features gained actions later.
+    assert!(md.contains("### Feature `feature-0` (added in 1.0.0)"));
+    assert!(md.contains(&format!(
+        "### Feature `feature-7` (added in {})",
+        SCALE_VERSIONS[LATE_FEATURE_FROM]
+    )));
+    // The same in the HTML document: one cell per row, the same versions.
+    let html =
+        std::fs::read_to_string(d.join(format!("generated/big/{current}/review.html"))).unwrap();
+    for v in SCALE_VERSIONS {
+        let rows = want.values().filter(|w| *w == v).count();
+        assert!(
+            html.matches(&format!("<td>{v}</td>")).count() >= rows,
+            "{v}: fewer than {rows} HTML cells"
+        );
+    }
+}
+
+// ---- deploy instructions at every size (issue 10) ----
+
+/// A module of about 1,100 wildcard-only actions: its template is over
+/// CloudFormation's 51,200-byte limit for a template body.
+fn large_project() -> tempfile::TempDir {
+    let names: Vec<String> = catalogue()
+        .matching("*")
+        .iter()
+        .filter(|a| a.is_wildcard_only() && a.access_level == "Read")
+        .map(|a| a.name.to_string())
+        .take(1100)
+        .collect();
+    assert_eq!(names.len(), 1100);
+    // 110 actions per feature: each statement fits one managed policy.
+    let mut manifest =
+        "module: huge\nversion: 1.0.0\ndescription: Reads everything it can.\nfeatures:\n"
+            .to_string();
+    for (i, chunk) in names.chunks(110).enumerate() {
+        manifest.push_str(&format!(
+            "  - id: read-{i}\n    description: Read, part {i}.\n    actions:\n"
+        ));
+        for n in chunk {
+            manifest.push_str(&format!("      - {n}\n"));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rolesmith.yaml"), SCALE_CONFIG).unwrap();
+    std::fs::create_dir(dir.path().join("modules")).unwrap();
+    std::fs::write(dir.path().join("modules/huge.yaml"), manifest).unwrap();
+    dir
+}
+
+#[test]
+fn templates_over_the_body_limit_are_deployed_from_s3() {
+    let dir = large_project();
+    let config = dir.path().join("rolesmith.yaml");
+    let p = load(&config);
+    let c = compiled(&p).remove(0);
+    let bytes = c.template_bytes().len();
+    assert!(bytes > review::TEMPLATE_BODY_LIMIT, "{bytes}");
+    let r = doc(&p, &c, &Settings::default());
+    assert!(r.deploy.over_body_limit);
+    assert!(
+        r.deploy
+            .command
+            .contains("--template-file template.json \\\n  --s3-bucket <bucket in your account and region> \\\n"),
+        "{}",
+        r.deploy.command
+    );
+    assert_eq!(r.deploy.url_command, None);
+    let md = review::render_markdown(&r).unwrap();
+    assert!(md.contains(&format!(
+        "The template is {} bytes, over the 51,200 bytes",
+        review::thousands(bytes)
+    )));
+    let html = review::render_html(&r).unwrap();
+    assert!(html.contains("--s3-bucket"));
+
+    // With published templates: create the stack from the template URL.
+    let settings = Settings {
+        template_url_base: Some("https://t.s3.amazonaws.com/roles".into()),
+    };
+    let r = doc(&p, &c, &settings);
+    let url = r.deploy.url_command.clone().unwrap();
+    assert!(
+        url.contains("--template-url https://t.s3.amazonaws.com/roles/huge/1.0.0/template.json"),
+        "{url}"
+    );
+    assert!(url.contains("ParameterKey=ExternalId,ParameterValue='<external id from the vendor>'"));
+    assert!(review::render_markdown(&r).unwrap().contains(&url));
+
+    // `build` says which templates need it, one line each.
+    let (code, out, _) = with_config(&config, &["build"]).parts();
+    assert_eq!(code, 0, "{out}");
+    let lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("template-body limit"))
+        .collect();
+    assert_eq!(
+        lines,
+        [format!(
+            "`generated/huge/1.0.0/template.json` is {} bytes, over CloudFormation's 51,200-byte template-body limit: deploy it with `--s3-bucket` or from a template URL",
+            review::thousands(bytes)
+        )]
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("generated/huge/1.0.0/template.json"))
+            .unwrap()
+            .len(),
+        bytes
+    );
+}
+
+#[test]
+fn templates_within_the_body_limit_deploy_as_they_are() {
+    for p in projects() {
+        for c in compiled(&p) {
+            assert!(c.template_bytes().len() <= review::TEMPLATE_BODY_LIMIT);
+            let r = doc(&p, &c, &Settings::default());
+            assert!(!r.deploy.over_body_limit);
+            assert!(
+                !r.deploy.command.contains("--s3-bucket"),
+                "{}",
+                r.deploy.command
+            );
+            assert!(!review::render_markdown(&r).unwrap().contains("51,200"));
+        }
+    }
+    let (code, out, _) = with_config(&repo().join("rolesmith.yaml"), &["build", "--check"]).parts();
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("template-body limit"), "{out}");
+}
+
+/// Issue 10: broad grants are named in "what stands out" with honest words,
+/// a pattern's words say IAM's `*` crosses `/`, a wildcard-only action is
+/// listed once (not also as "on `*`"), and a long wildcard expansion is a
+/// count with a folded list.
+#[test]
+fn broad_grants_and_patterns_in_honest_words() {
+    let p = load(&fixtures().join("acme/rolesmith.yaml"));
+    let c = compiled(&p)
+        .into_iter()
+        .find(|c| c.module == "backups")
+        .unwrap();
+    let r = doc(&p, &c, &Settings::default());
+    let broad: Vec<(String, String)> = r
+        .attention
+        .broad
+        .iter()
+        .map(|n| (n.action.clone(), n.why.clone()))
+        .collect();
+    assert_eq!(broad.len(), 2, "{broad:?}");
+    assert_eq!(broad[0].0, "s3:GetObject");
+    assert!(broad[0].1.contains("any bucket open"), "{}", broad[0].1);
+    assert_eq!(broad[1].0, "dynamodb:Query");
+    assert!(
+        broad[1].1.contains("leaves any table open"),
+        "{}",
+        broad[1].1
+    );
+    let rule = r
+        .permissions
+        .iter()
+        .find(|p| p.action.name == "events:DescribeRule")
+        .unwrap();
+    assert!(
+        rule.resources[0]
+            .words
+            .ends_with("matching `cx-portal-*` (`*` also matches `/`)"),
+        "{}",
+        rule.resources[0].words
+    );
+    let describe = r
+        .permissions
+        .iter()
+        .find(|p| p.action.name == "ec2:Describe*")
+        .unwrap();
+    assert!(describe.action.fold_matches);
+    let n = describe.action.matches.len();
+    assert!(n > 100, "{n}");
+    let md = review::render_markdown(&r).unwrap();
+    assert!(md.contains(&format!(
+        "`ec2:Describe*` (matches {n} actions: <details><summary>list</summary>`"
+    )));
+    assert!(!md.contains("limited to named resources."), "{md}");
+    // ec2:Describe* is listed once, under what AWS cannot limit.
+    assert_eq!(
+        r.attention
+            .wildcard_only
+            .iter()
+            .filter(|n| n.action == "ec2:Describe*")
+            .count(),
+        1
+    );
+    assert!(
+        r.attention
+            .on_star
+            .iter()
+            .all(|n| n.action != "ec2:Describe*")
+    );
+    let html = review::render_html(&r).unwrap();
+    assert!(html.contains(&format!("<details><summary>matches {n} actions</summary>")));
+    assert!(html.contains("<h3>Not limited to named resources</h3>"));
 }

@@ -378,3 +378,93 @@ fn stored_deltas_follow_the_release_order() {
     }
     assert!(ledger.stored_capabilities("flows").is_some());
 }
+
+/// Issue 10: a release freezes what the customer deploys (the template,
+/// with its grants and parameters); review documents are regenerated, so a
+/// documentation setting never forces a bump, a lower version released
+/// later does not make a higher one's document "change", and ledgers that
+/// froze review documents keep working (their entries are ignored, then
+/// dropped when `release` next writes the ledger).
+#[test]
+fn releases_freeze_templates_not_review_documents() {
+    let h = fixtures().join("history");
+    let dir = project();
+    let d = dir.path();
+    release(d, &h.join("v1.yaml"));
+    let ledger = read(d, "generated/releases.json");
+    assert!(ledger.contains("flows/1.0.0/template.json"));
+    assert!(!ledger.contains("REVIEW.md") && !ledger.contains("review.html"));
+    let template = read(d, "generated/flows/1.0.0/template.json");
+
+    // A documentation setting changes the documents, not the release.
+    let mut config = read(d, "rolesmith.yaml");
+    config.push_str(
+        "review:\n  template_url_base: https://example-templates.s3.amazonaws.com/roles\n",
+    );
+    std::fs::write(d.join("rolesmith.yaml"), config).unwrap();
+    let check = rolesmith(d, &["build", "--check"]);
+    assert_eq!(check.code, 1, "the documents are stale: {}", check.text());
+    assert!(
+        check
+            .stdout
+            .contains("+++ b/generated/flows/1.0.0/REVIEW.md")
+    );
+    assert!(
+        !check
+            .stdout
+            .contains("b/generated/flows/1.0.0/template.json"),
+        "{}",
+        check.stdout
+    );
+    ok(d, &["build"]);
+    assert!(read(d, "generated/flows/1.0.0/REVIEW.md").contains("quick-create page"));
+    assert_eq!(read(d, "generated/flows/1.0.0/template.json"), template);
+    assert_eq!(read(d, "generated/releases.json"), ledger);
+    ok(d, &["build", "--check"]);
+    let again = ok(d, &["release"]);
+    assert!(
+        again.stdout.contains("already released"),
+        "{}",
+        again.stdout
+    );
+
+    // 2.0.0 released after 1.0.0, then 1.1.0: 2.0.0 (current again) builds,
+    // and its document now names 1.1.0 as the release before it.
+    release(d, &h.join("v3.yaml"));
+    release(d, &h.join("v2.yaml"));
+    put_manifest(d, &h.join("v3.yaml"));
+    ok(d, &["build"]);
+    ok(d, &["build", "--check"]);
+    assert!(
+        read(d, "generated/flows/2.0.0/REVIEW.md").contains("Previous released version: 1.1.0.")
+    );
+}
+
+#[test]
+fn ledgers_that_froze_review_documents_keep_working() {
+    let h = fixtures().join("history");
+    let dir = project();
+    let d = dir.path();
+    release(d, &h.join("v1.yaml"));
+    // The ledger as rolesmith wrote it before issue 10: the documents'
+    // digests beside the template's (here digests of nothing like them).
+    let legacy = read(d, "generated/releases.json").replace(
+        "\"files\": {\n",
+        "\"files\": {\n          \"flows/1.0.0/REVIEW.md\": \"sha256:00\",\n          \"flows/1.0.0/review.html\": \"sha256:11\",\n",
+    );
+    assert!(legacy.contains("REVIEW.md"));
+    std::fs::write(d.join("generated/releases.json"), &legacy).unwrap();
+    // Ignored: build and --check pass and keep the ledger's bytes.
+    ok(d, &["build", "--check"]);
+    ok(d, &["build"]);
+    assert_eq!(read(d, "generated/releases.json"), legacy);
+    // Dropped when release writes the ledger next.
+    release(d, &h.join("v2.yaml"));
+    let next = read(d, "generated/releases.json");
+    assert!(
+        !next.contains("REVIEW.md") && !next.contains("review.html"),
+        "{next}"
+    );
+    assert!(next.contains("flows/1.0.0/template.json"));
+    ok(d, &["build", "--check"]);
+}
