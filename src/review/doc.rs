@@ -34,6 +34,11 @@ pub struct Review {
     pub deploy: Deploy,
     /// Managed policies of the template: name and statement ids.
     pub policies: Vec<(String, Vec<String>)>,
+    /// The role's inline policy, when the managed policies cannot hold
+    /// everything: name and statement ids.
+    pub inline_policy: Option<(String, Vec<String>)>,
+    /// Derived ARNs name every region (`regions: any`).
+    pub any_region: bool,
     /// Catalogue the access levels come from.
     pub catalogue: String,
     /// Digest of the manifest the template was built from.

@@ -505,6 +505,11 @@ pub fn review(
             .iter()
             .map(|p| (p.name.clone(), p.sids.clone()))
             .collect(),
+        inline_policy: compiled
+            .inline_policy
+            .as_ref()
+            .map(|p| (p.name.clone(), p.sids.clone())),
+        any_region: module.regions(&project.config) == crate::manifest::Regions::Any,
         catalogue: meta("catalogue"),
         manifest_digest: meta("manifest_digest"),
         uses_region,

@@ -782,29 +782,23 @@ fn bad_inputs() {
         }
         // From another working directory: paths resolve against the config.
         let run = |args: &[&str]| {
-            let started = std::time::Instant::now();
-            let out = rolesmith()
+            rolesmith()
                 .current_dir(std::env::temp_dir())
                 .args(args)
                 .arg("--config")
                 .arg(&config)
                 .output()
-                .unwrap();
-            (out, started.elapsed())
+                .unwrap()
         };
-        let (validate, t_validate) = run(&["validate"]);
-        let (build, _) = run(&["build"]);
-        let (json, _) = run(&["validate", "--format", "json"]);
+        let validate = run(&["validate"]);
+        let build = run(&["build"]);
+        let json = run(&["validate", "--format", "json"]);
         let code = validate.status.code().unwrap();
         assert!(code == 1 || code == 2, "{name}: validate exit {code}");
         assert_eq!(
             build.status.code(),
             Some(code),
             "{name}: build and validate disagree"
-        );
-        assert!(
-            t_validate.as_secs() < 20,
-            "{name}: validate took {t_validate:?}"
         );
         let v_err = String::from_utf8_lossy(&validate.stderr).into_owned();
         let b_err = String::from_utf8_lossy(&build.stderr).into_owned();

@@ -236,3 +236,36 @@ fn the_same_role_under_the_default_quota_is_refused_with_its_capacity() {
         "the location is the feature's `id` line"
     );
 }
+
+/// The review of a large role says, in words, that it names every region,
+/// and names the inline policy that takes what the managed policies cannot.
+#[test]
+fn the_review_of_a_large_role_names_its_regions_and_inline_policy() {
+    use rolesmith::review::{self, History, Settings};
+    let config = CONFIG.replace("  max_managed_policies: 20\n", "");
+    let (project, c) = (12..60)
+        .find_map(|per| {
+            let modules = vec![(PathBuf::from("modules/integration.yaml"), manifest(per).0)];
+            let p =
+                manifest::load_project_str(catalogue(), Path::new("."), &config, &modules).ok()?;
+            let c = compile::compile_module(catalogue(), &p.config, &p.modules[0]).ok()?;
+            c.inline_policy.is_some().then_some((p, c))
+        })
+        .expect("a size that fills ten managed policies and spills inline");
+    let doc = review::review(
+        catalogue(),
+        &project,
+        &project.modules[0],
+        &c,
+        &History::default(),
+        &Settings::default(),
+    );
+    let md = review::render_markdown(&doc).unwrap();
+    assert!(md.contains("name every region"), "{md}");
+    assert!(
+        md.contains("Inline\npolicy: `Acme-integration-inline`"),
+        "{md}"
+    );
+    let html = review::render_html(&doc).unwrap();
+    assert!(html.contains("Inline policy: <code>Acme-integration-inline</code>"));
+}
