@@ -73,6 +73,14 @@ pub enum Kind {
     ExcessPermission,
     /// The deployed-version tag (or stack output) names no version of the module.
     UnknownVersion,
+    /// The credentials read a role in another account than the ARN's.
+    WrongAccount,
+    /// The module asked for is not the one the role's `rolesmith:module` tag names.
+    ModuleMismatch,
+    /// A managed policy of the deployed version is no longer attached to the role.
+    PolicyDetached,
+    /// A managed policy of the deployed version no longer holds what the template wrote.
+    PolicyChanged,
 }
 
 impl Kind {
@@ -103,6 +111,10 @@ impl Kind {
             Kind::VersionBehind => "version_behind",
             Kind::ExcessPermission => "excess_permission",
             Kind::UnknownVersion => "unknown_version",
+            Kind::WrongAccount => "wrong_account",
+            Kind::ModuleMismatch => "module_mismatch",
+            Kind::PolicyDetached => "policy_detached",
+            Kind::PolicyChanged => "policy_changed",
         }
     }
 }

@@ -12,6 +12,7 @@ mod excess;
 mod explain;
 mod finding;
 mod read;
+mod subject;
 pub mod subst;
 mod trust;
 
@@ -30,6 +31,7 @@ use excess::excess;
 use explain::coverage_finding;
 pub use finding::{FeatureStatus, Finding, Kind, Report, Severity, Status, Subject};
 use read::{Checker, read_failure};
+pub use subject::{MODULE_TAG, ModuleChoice, choose_module, mismatch_report, unresolved_report};
 
 /// Always added to reports: what an account's own view cannot show.
 pub const SCP_NOTE: &str = "service control policies (SCPs) cannot be read from the customer's account: an action allowed by the role may still be denied by an SCP of the organization";
@@ -96,6 +98,15 @@ pub fn check(
         findings: Vec::new(),
         notes: vec![SCP_NOTE.to_string()],
     };
+    let unavailable_all = || {
+        feature_ids(&latest.grants)
+            .into_iter()
+            .map(|id| FeatureStatus {
+                id,
+                available: false,
+            })
+            .collect()
+    };
     let snap = match read {
         Ok(s) => s,
         Err(e) => {
@@ -105,16 +116,17 @@ pub fn check(
             } else {
                 Status::Error
             };
-            report.features = feature_ids(&latest.grants)
-                .into_iter()
-                .map(|id| FeatureStatus {
-                    id,
-                    available: false,
-                })
-                .collect();
+            report.features = unavailable_all();
             return report;
         }
     };
+    // Another account's role says nothing about the customer's: stop here.
+    if let Some(f) = subject::wrong_account(&subject.role_arn, snap) {
+        report.findings.push(f);
+        report.status = Status::Error;
+        report.features = unavailable_all();
+        return report;
+    }
     let mut c = Checker {
         findings: Vec::new(),
         notes: Vec::new(),
@@ -359,25 +371,6 @@ pub fn check(
     report.findings = c.findings;
     report.notes.extend(c.notes);
     report
-}
-
-/// The report of a fleet row whose module is not in the project.
-pub fn check_unknown_module(subject: &Subject, message: &str) -> Report {
-    Report {
-        tenant: subject.tenant.clone(),
-        module: subject.module.clone(),
-        role_arn: subject.role_arn.clone(),
-        deployed_version: None,
-        latest_version: String::new(),
-        status: Status::Error,
-        features: Vec::new(),
-        findings: vec![Finding::new(
-            Kind::ReadFailed,
-            message.to_string(),
-            "fix the module id in the fleet file".to_string(),
-        )],
-        notes: Vec::new(),
-    }
 }
 
 /// A statement's `Sid`, or `#n` (1-based position) when it has none.
