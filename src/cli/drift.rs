@@ -1,13 +1,14 @@
 //! `rolesmith drift`: reads roles (live, from a file, or a fleet), checks
 //! them with `drift::check` and renders the reports. Exit codes: 0 no drift,
 //! 1 drift of severity error, 2 bad input, 3 a live account unreadable.
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::{Exit, Format, Global};
 use clap::Args;
 
 use crate::compile::CompiledModule;
-use crate::drift::{self, ModuleChoice, ModuleVersions, Report, Status, Subject};
+use crate::drift::{self, ModuleChoice, ModuleVersions, PolicyLayout, Report, Status, Subject};
 use crate::live::fleet_file::FleetFile;
 use crate::live::offline::AuthDetailsReader;
 use crate::live::{ReadError, RoleReader, RoleSnapshot, RoleTarget};
@@ -65,10 +66,12 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
         Ok(l) => l,
         Err(exit) => return exit,
     };
+    let layouts = released_layouts(&l.root, &l.compiled, &l.ledger);
     let ctx = Ctx {
         config: &l.project.config,
         compiled: &l.compiled,
         ledger: &l.ledger,
+        layouts: &layouts,
     };
     if let Some(fleet) = &a.fleet {
         return run_fleet(&ctx, a, fleet);
@@ -159,10 +162,35 @@ fn exit_for(reports: &[Report]) -> Exit {
     }
 }
 
+/// Released versions' managed policies per module, from their templates in
+/// `generated/` (frozen by `release`); a template that cannot be read is
+/// left out, and drift then reports missing permissions one by one.
+type Layouts = BTreeMap<String, Vec<(semver::Version, Vec<PolicyLayout>)>>;
+
+fn released_layouts(root: &Path, compiled: &[CompiledModule], ledger: &Ledger) -> Layouts {
+    let mut out = Layouts::new();
+    for c in compiled {
+        let mut of_module = Vec::new();
+        for r in ledger.releases(&c.module) {
+            let path = root.join(crate::pipeline::layout::template(&c.module, &r.version));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(template) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            of_module.push((r.version.clone(), drift::policy_layouts(&template)));
+        }
+        out.insert(c.module.clone(), of_module);
+    }
+    out
+}
+
 struct Ctx<'a> {
     config: &'a crate::manifest::Config,
     compiled: &'a [CompiledModule],
     ledger: &'a Ledger,
+    layouts: &'a Layouts,
 }
 
 impl Ctx<'_> {
@@ -254,6 +282,10 @@ impl Ctx<'_> {
         let versions = ModuleVersions {
             latest,
             releases: &releases,
+            layouts: self
+                .layouts
+                .get(&subject.module)
+                .map_or(&[][..], Vec::as_slice),
         };
         drift::check(
             crate::catalogue::catalogue(),

@@ -145,6 +145,24 @@ pub struct Finding {
     pub message: String,
     /// What to do.
     pub fix: String,
+    /// Permissions the role lacks because of what the finding names (a
+    /// detached or changed managed policy), instead of one
+    /// `missing_permission` finding each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<LostPermission>,
+}
+
+/// A permission of the deployed version the role no longer has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LostPermission {
+    /// Feature that needs it.
+    pub feature: String,
+    /// Action.
+    pub action: String,
+    /// Resource (placeholders resolved where known).
+    pub resource: String,
+    /// Statement of the deployed template that granted it.
+    pub statement: String,
 }
 
 impl Finding {
@@ -165,6 +183,7 @@ impl Finding {
             statement: None,
             message,
             fix,
+            permissions: Vec::new(),
         }
     }
 }

@@ -11,6 +11,7 @@
 mod excess;
 mod explain;
 mod finding;
+mod policies;
 mod read;
 mod subject;
 pub mod subst;
@@ -29,7 +30,10 @@ use subst::Values;
 
 use excess::excess;
 use explain::coverage_finding;
-pub use finding::{FeatureStatus, Finding, Kind, Report, Severity, Status, Subject};
+pub use finding::{
+    FeatureStatus, Finding, Kind, LostPermission, Report, Severity, Status, Subject,
+};
+pub use policies::{PolicyLayout, policy_layouts};
 use read::{Checker, read_failure};
 pub use subject::{MODULE_TAG, ModuleChoice, choose_module, mismatch_report, unresolved_report};
 
@@ -43,6 +47,10 @@ pub struct ModuleVersions<'a> {
     pub latest: &'a CompiledModule,
     /// Released versions from the ledger (older versions' grants), any order.
     pub releases: &'a [&'a Release],
+    /// The managed policies of released versions' templates (see
+    /// [`policy_layouts`]); a version missing here gets no
+    /// `policy_detached`/`policy_changed` findings, only `missing_permission`.
+    pub layouts: &'a [(semver::Version, Vec<PolicyLayout>)],
 }
 
 impl ModuleVersions<'_> {
@@ -54,6 +62,26 @@ impl ModuleVersions<'_> {
             .iter()
             .find(|r| r.version == *v)
             .map(|r| r.grants.clone())
+    }
+
+    fn layout_of(&self, v: &semver::Version) -> Option<Vec<PolicyLayout>> {
+        if *v == self.latest.version {
+            return Some(
+                self.latest
+                    .policies
+                    .iter()
+                    .map(|p| PolicyLayout {
+                        name: p.name.clone(),
+                        logical_id: p.logical_id.clone(),
+                        sids: p.sids.clone(),
+                    })
+                    .collect(),
+            );
+        }
+        self.layouts
+            .iter()
+            .find(|(lv, _)| lv == v)
+            .map(|(_, l)| l.clone())
     }
 
     fn features_of(&self, v: &semver::Version) -> Option<Vec<String>> {
@@ -216,67 +244,104 @@ pub fn check(
         }
     }
 
-    let values = values_for(snap, subject, &identity, &required);
-    let mut unavailable = BTreeSet::new();
-    let audit_fix = match &report.deployed_version {
-        Some(v) => format!(
-            "update the stack of `{}` to version {v} again (or restore the statement as the template has it) so the role gets back what the module needs",
-            subject.module
-        ),
-        None => format!(
-            "update the stack of `{}` to version {} so the role gets back what the module needs",
-            subject.module, latest.version
-        ),
-    };
-    for g in &required {
-        for action in &g.actions {
-            for resource in &g.resources {
-                let req = Requirement {
+    let with_audit: Vec<Grant> = required
+        .iter()
+        .chain(latest_self_audit(deployed.as_ref(), latest))
+        .cloned()
+        .collect();
+    let values = values_for(snap, subject, &identity, &with_audit);
+    let requirements = |g: &Grant| -> Vec<Requirement> {
+        let conditions: crate::iam::Conditions = g
+            .conditions
+            .iter()
+            .map(|(op, kv)| {
+                (
+                    op.clone(),
+                    kv.iter()
+                        .map(|(k, vs)| (k.clone(), vs.iter().map(|v| values.apply(v)).collect()))
+                        .collect(),
+                )
+            })
+            .collect();
+        g.actions
+            .iter()
+            .flat_map(|action| {
+                g.resources.iter().map(|resource| Requirement {
                     action: action.clone(),
                     resource: values.apply(resource),
-                    conditions: g
-                        .conditions
-                        .iter()
-                        .map(|(op, kv)| {
-                            (
-                                op.clone(),
-                                kv.iter()
-                                    .map(|(k, vs)| {
-                                        (k.clone(), vs.iter().map(|v| values.apply(v)).collect())
-                                    })
-                                    .collect(),
-                            )
-                        })
-                        .collect(),
-                };
-                let cov = covers(&identity, boundary.as_ref(), &req);
-                if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix) {
-                    if f.kind == Kind::MissingPermission && !unreadable.is_empty() {
-                        let names = unreadable
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        f.message = format!(
-                            "{}; it may be granted by {names}, which could not be read",
-                            f.message.replacen(
-                                "the role no longer allows",
-                                "no readable policy of the role allows",
-                                1
-                            )
-                        );
-                        f.fix = format!(
-                            "make {names} readable first (see the `unreadable_policy` findings), then check again; if it is still missing: {}",
-                            f.fix
-                        );
-                    }
-                    if f.kind != Kind::ConditionalPermission {
-                        unavailable.insert(g.feature.clone());
-                    }
-                    c.findings.push(f);
+                    conditions: conditions.clone(),
+                })
+            })
+            .collect()
+    };
+    let shown_version = deployed.as_ref().unwrap_or(&latest.version).to_string();
+    // The deployed version's managed policies, one by one.
+    let mut lost = match versions.layout_of(deployed.as_ref().unwrap_or(&latest.version)) {
+        Some(layouts) => policies::lost_policies(
+            snap,
+            &layouts,
+            with_audit.iter(),
+            // A resource with an unknown value cannot be compared exactly.
+            &|g| {
+                let mut r = requirements(g);
+                r.retain(|r| values.unknown_in(&r.resource).is_empty());
+                r
+            },
+            &|name| identity.iter().find(|p| p.name() == name),
+        ),
+        None => Vec::new(),
+    };
+    let mut unavailable = BTreeSet::new();
+    for g in &required {
+        let audit_fix = format!(
+            "restore statement `{}` as the template of version {shown_version} has it (an update of the stack with the same template changes nothing: CloudFormation acts only on what the template changes)",
+            g.sid
+        );
+        for req in requirements(g) {
+            let cov = covers(&identity, boundary.as_ref(), &req);
+            if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix) {
+                if f.kind != Kind::ConditionalPermission {
+                    unavailable.insert(g.feature.clone());
                 }
+                if f.kind == Kind::MissingPermission
+                    && let Some(l) = lost.iter_mut().find(|l| l.layout.sids.contains(&g.sid))
+                {
+                    // Explained by the detached or changed policy: listed under it.
+                    l.explains.push(LostPermission {
+                        feature: g.feature.clone(),
+                        action: req.action.clone(),
+                        resource: req.resource.clone(),
+                        statement: g.sid.clone(),
+                    });
+                    continue;
+                }
+                if f.kind == Kind::MissingPermission && !unreadable.is_empty() {
+                    let names = unreadable
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    f.message = format!(
+                        "{}; it may be granted by {names}, which could not be read",
+                        f.message.replacen(
+                            "the role no longer allows",
+                            "no readable policy of the role allows",
+                            1
+                        )
+                    );
+                    f.fix = format!(
+                        "make {names} readable first (see the `unreadable_policy` findings), then check again; if it is still missing: {}",
+                        f.fix
+                    );
+                }
+                c.findings.push(f);
             }
         }
+    }
+    for l in &mut lost {
+        l.explains.sort();
+        c.findings
+            .push(l.finding(snap, &subject.module, &shown_version));
     }
     let unknown: BTreeSet<String> = required
         .iter()
@@ -371,6 +436,16 @@ pub fn check(
     report.findings = c.findings;
     report.notes.extend(c.notes);
     report
+}
+
+/// The self-audit grants of the deployed version, when it is the latest
+/// (older versions' self-audit statements are not in the ledger).
+fn latest_self_audit<'a>(
+    deployed: Option<&semver::Version>,
+    latest: &'a CompiledModule,
+) -> impl Iterator<Item = &'a Grant> + Clone {
+    let same = deployed.is_none_or(|d| *d == latest.version);
+    latest.self_audit.iter().filter(move |_| same)
 }
 
 /// A statement's `Sid`, or `#n` (1-based position) when it has none.
