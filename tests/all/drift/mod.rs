@@ -5,6 +5,8 @@
 //! from authorization-details files; the fleet through the CLI.
 
 #[cfg(feature = "aws")]
+mod asked;
+#[cfg(feature = "aws")]
 mod fleet;
 #[cfg(feature = "aws")]
 mod kinds;

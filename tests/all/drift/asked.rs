@@ -1,0 +1,195 @@
+//! Issue 11 against moto, through the CLI: what drift read must be what was
+//! asked (the account, the module), and what it reports about the deployed
+//! managed policies must name them with the exact fix.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::live::moto::{account, moto};
+use crate::live::readers::deploy_contact_flows;
+use crate::util;
+
+const EXT: &str = "tenant-ext-11";
+
+/// `rolesmith drift ARGS --format json` against moto with the vendor's
+/// credentials (moto's default account 123456789012), region from
+/// `AWS_REGION` only.
+pub fn drift_cli(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    let out = util::run(
+        util::rolesmith()
+            .current_dir(util::repo())
+            .arg("drift")
+            .args(args)
+            .args(["--format", "json", "--endpoint-url", &moto().endpoint])
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "eu-west-2")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_DEFAULT_REGION")
+            .env("AWS_CONFIG_FILE", dir.join("none"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("none")),
+    );
+    let v = serde_json::from_str(&out.stdout).unwrap_or(Value::Null);
+    (out.code, v, out.stderr)
+}
+
+fn kinds(report: &Value) -> Vec<String> {
+    report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_account_without_assume_role_is_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    // The same-named role exists in the caller's own account...
+    deploy_contact_flows(moto(), "123456789012", EXT).await;
+    // ...and the customer's role in the customer's account.
+    let customer = account(1101);
+    let d = deploy_contact_flows(moto(), &customer, EXT).await;
+    let (code, r, err) = drift_cli(
+        dir.path(),
+        &["--module", "contact-flows", "--role-arn", &d.role_arn],
+    );
+    assert_eq!(code, 3, "{r:#}\n{err}");
+    assert_eq!(r["status"], "error");
+    assert_eq!(kinds(&r), ["wrong_account"]);
+    let f = &r["findings"][0];
+    assert_eq!(
+        f["resource"],
+        "arn:aws:iam::123456789012:role/CXPortal-contact-flows"
+    );
+    let fix = f["fix"].as_str().unwrap();
+    assert!(
+        fix.contains(&format!("--assume-role {}", d.role_arn)),
+        "{fix}"
+    );
+    // With --assume-role the customer's role is read: as deployed.
+    let (code, r, err) = drift_cli(
+        dir.path(),
+        &[
+            "--module",
+            "contact-flows",
+            "--role-arn",
+            &d.role_arn,
+            "--assume-role",
+            &d.role_arn,
+            "--external-id",
+            EXT,
+        ],
+    );
+    assert_eq!(code, 0, "{r:#}\n{err}");
+    assert_eq!(kinds(&r), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn module_from_the_tag_and_a_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let acct = account(1102);
+    let d = deploy_contact_flows(moto(), &acct, EXT).await;
+    let assumed = [
+        "--role-arn",
+        d.role_arn.as_str(),
+        "--assume-role",
+        d.role_arn.as_str(),
+        "--external-id",
+        EXT,
+    ];
+    // No --module: the role's rolesmith:module tag says contact-flows.
+    let (code, r, err) = drift_cli(dir.path(), &assumed);
+    assert_eq!(code, 0, "{r:#}\n{err}");
+    assert_eq!(r["module"], "contact-flows");
+    assert_eq!(r["status"], "ok");
+    assert_eq!(r["deployed_version"], "1.2.0");
+
+    // Another module given: one module_mismatch error, nothing compared.
+    let mut args = vec!["--module", "integrations"];
+    args.extend(assumed);
+    let (code, r, err) = drift_cli(dir.path(), &args);
+    assert_eq!(code, 1, "{r:#}\n{err}");
+    assert_eq!(kinds(&r), ["module_mismatch"]);
+    let msg = r["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        msg.contains("`integrations`") && msg.contains("`contact-flows`"),
+        "{msg}"
+    );
+
+    // No tag and no --module: exit 2, saying to give --module.
+    moto()
+        .iam_in(&acct)
+        .await
+        .untag_role()
+        .role_name(&d.role_name)
+        .tag_keys("rolesmith:module")
+        .send()
+        .await
+        .unwrap();
+    let (code, _, err) = drift_cli(dir.path(), &assumed);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("give `--module`"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn detached_managed_policy_is_one_finding_with_the_attach_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let acct = account(1103);
+    let d = deploy_contact_flows(moto(), &acct, EXT).await;
+    let policy_arn = format!("arn:aws:iam::{acct}:policy/CXPortal-contact-flows-1");
+    moto()
+        .iam_in(&acct)
+        .await
+        .detach_role_policy()
+        .role_name(&d.role_name)
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .unwrap();
+    // The vendor's credentials, role read with them after assuming it; the
+    // region only from AWS_REGION.
+    let (code, r, err) = drift_cli(
+        dir.path(),
+        &[
+            "--module",
+            "contact-flows",
+            "--role-arn",
+            &d.role_arn,
+            "--assume-role",
+            &d.role_arn,
+            "--external-id",
+            EXT,
+        ],
+    );
+    assert_eq!(code, 1, "{r:#}\n{err}");
+    assert_eq!(kinds(&r), ["policy_detached"], "{r:#}");
+    let f = &r["findings"][0];
+    assert_eq!(f["policy"], "CXPortal-contact-flows-1");
+    let fix = f["fix"].as_str().unwrap();
+    assert!(
+        fix.contains(&format!(
+            "`aws iam attach-role-policy --role-name CXPortal-contact-flows --policy-arn {policy_arn}`"
+        )),
+        "{fix}"
+    );
+    let perms = f["permissions"].as_array().unwrap();
+    // Every permission of the four features of 1.2.0, each once.
+    assert_eq!(perms.len(), 14, "{perms:#?}");
+    for p in perms {
+        let res = p["resource"].as_str().unwrap();
+        assert!(
+            res.starts_with(&format!("arn:aws:connect:eu-west-2:{acct}:instance/")),
+            "{res}"
+        );
+        assert!(!res.contains("${AWS::"), "{res}");
+    }
+    assert!(
+        r["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["available"] == false)
+    );
+}
