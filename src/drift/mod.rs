@@ -26,6 +26,7 @@ use crate::manifest::Config;
 use crate::policy::coverage::{Requirement, covers};
 use crate::policy::{Effect, Element, Policy, StatementRef};
 use crate::version::Release;
+use crate::version::compare::{Granted, Permission};
 use subst::Values;
 
 use excess::excess;
@@ -355,45 +356,20 @@ pub fn check(
         ));
     }
 
-    // Features lost by running an older version.
+    // What running an older version lacks: its features, and every
+    // permission of the latest (features it has included) it does not grant.
     let latest_features = feature_ids(&latest.grants);
-    let missing_features: Vec<String> = latest_features
-        .iter()
-        .filter(|f| !deployed_features.contains(f))
-        .cloned()
-        .collect();
     if let Some(d) = &deployed
         && *d < latest.version
     {
-        let mut f = Finding::new(
-            Kind::VersionBehind,
-            if missing_features.is_empty() {
-                format!(
-                    "the role runs version {d} of `{}`; version {} is available",
-                    subject.module, latest.version
-                )
-            } else {
-                format!(
-                    "the role runs version {d} of `{}`, which lacks {} of version {}",
-                    subject.module,
-                    missing_features
-                        .iter()
-                        .map(|f| format!("`{f}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    latest.version
-                )
-            },
-            format!(
-                "update the CloudFormation stack of `{}` with the template of version {}",
-                subject.module, latest.version
-            ),
-        );
-        f.feature = match missing_features.as_slice() {
-            [only] => Some(only.clone()),
-            _ => None,
-        };
-        c.findings.push(f);
+        c.findings.push(behind(
+            &subject.module,
+            d,
+            latest,
+            &required,
+            &deployed_features,
+            &values,
+        ));
     }
 
     // Excess grants: compare against everything the deployed version and the
@@ -436,6 +412,98 @@ pub fn check(
     report.findings = c.findings;
     report.notes.extend(c.notes);
     report
+}
+
+/// The `version_behind` finding of a role on `deployed`: the features of the
+/// latest version it lacks, and every permission of the latest it does not
+/// grant (listed under `permissions`, placeholders resolved), including what
+/// a later release added to a feature the deployed version has.
+fn behind(
+    module: &str,
+    deployed: &semver::Version,
+    latest: &CompiledModule,
+    required: &[Grant],
+    deployed_features: &[String],
+    values: &Values,
+) -> Finding {
+    let granted = Granted::new(required);
+    let mut lacks = Vec::new();
+    for g in &latest.grants {
+        for action in &g.actions {
+            for resource in &g.resources {
+                let p = Permission {
+                    action: action.clone(),
+                    resource: resource.clone(),
+                    conditions: g.conditions.clone(),
+                };
+                if !granted.covers(&p) {
+                    lacks.push(LostPermission {
+                        feature: g.feature.clone(),
+                        action: action.clone(),
+                        resource: values.apply(resource),
+                        statement: g.sid.clone(),
+                    });
+                }
+            }
+        }
+    }
+    lacks.sort();
+    lacks.dedup();
+    let missing_features: Vec<String> = feature_ids(&latest.grants)
+        .into_iter()
+        .filter(|f| !deployed_features.contains(f))
+        .collect();
+    let extended: BTreeSet<&str> = lacks
+        .iter()
+        .map(|p| p.feature.as_str())
+        .filter(|f| deployed_features.iter().any(|d| d == f))
+        .collect();
+    let ticks = |v: &mut dyn Iterator<Item = &str>| {
+        v.map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+    };
+    let mut parts = Vec::new();
+    if !missing_features.is_empty() {
+        parts.push(format!(
+            "feature{} {}",
+            if missing_features.len() == 1 { "" } else { "s" },
+            ticks(&mut missing_features.iter().map(String::as_str))
+        ));
+    }
+    if !extended.is_empty() {
+        parts.push(format!(
+            "what version {} added to {}",
+            latest.version,
+            ticks(&mut extended.iter().copied())
+        ));
+    }
+    let message = if parts.is_empty() {
+        format!(
+            "the role runs version {deployed} of `{module}`; version {} is available",
+            latest.version
+        )
+    } else {
+        format!(
+            "the role runs version {deployed} of `{module}`, which lacks {} of version {}: {} permission{} (listed under `permissions`)",
+            parts.join(" and "),
+            latest.version,
+            lacks.len(),
+            if lacks.len() == 1 { "" } else { "s" }
+        )
+    };
+    let mut f = Finding::new(
+        Kind::VersionBehind,
+        message,
+        format!(
+            "update the CloudFormation stack of `{module}` with the template of version {}",
+            latest.version
+        ),
+    );
+    f.feature = match missing_features.as_slice() {
+        [only] if extended.is_empty() => Some(only.clone()),
+        _ => None,
+    };
+    f.permissions = lacks;
+    f
 }
 
 /// The self-audit grants of the deployed version, when it is the latest

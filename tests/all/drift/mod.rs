@@ -6,6 +6,7 @@
 
 #[cfg(feature = "aws")]
 mod asked;
+mod behind;
 #[cfg(feature = "aws")]
 mod fleet;
 #[cfg(feature = "aws")]
