@@ -30,7 +30,7 @@ use crate::version::compare::{Granted, Permission};
 use subst::Values;
 
 use excess::excess;
-use explain::coverage_finding;
+use explain::{BoundaryName, coverage_finding};
 pub use finding::{
     FeatureStatus, Finding, Kind, LostPermission, Report, Severity, Status, Subject,
 };
@@ -292,6 +292,10 @@ pub fn check(
         ),
         None => Vec::new(),
     };
+    let boundary_name = snap.boundary.as_ref().map(|b| BoundaryName {
+        name: &b.name,
+        arn: &b.arn,
+    });
     let mut unavailable = BTreeSet::new();
     for g in &required {
         let audit_fix = format!(
@@ -300,7 +304,8 @@ pub fn check(
         );
         for req in requirements(g) {
             let cov = covers(&identity, boundary.as_ref(), &req);
-            if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix) {
+            if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix, boundary_name.as_ref())
+            {
                 if f.kind != Kind::ConditionalPermission {
                     unavailable.insert(g.feature.clone());
                 }

@@ -53,7 +53,10 @@ impl Checker {
                             ""
                         }
                     ),
-                    "include it (for the file, run `aws iam get-account-authorization-details` without `--filter`), or grant the role `iam:GetPolicy` and `iam:GetPolicyVersion` on it".to_string(),
+                    format!(
+                        "include it (for the file, run `aws iam get-account-authorization-details` without `--filter`); read live, the role's self-audit statement reads only the module's own policies and AWS managed ones, so check the role with `--from-file`, or let it read `{}` (`iam:GetPolicy`, `iam:GetPolicyVersion`)",
+                        p.arn
+                    ),
                 );
                 f.policy = Some(p.name.clone());
                 self.findings.push(f);

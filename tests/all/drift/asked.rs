@@ -4,7 +4,9 @@
 
 use std::path::Path;
 
-use serde_json::Value;
+use rolesmith::drift::{Kind, Report, Status, Subject};
+use rolesmith::live::RoleTarget;
+use serde_json::{Value, json};
 
 use crate::live::moto::{account, moto};
 use crate::live::readers::deploy_contact_flows;
@@ -191,5 +193,127 @@ async fn detached_managed_policy_is_one_finding_with_the_attach_command() {
             .unwrap()
             .iter()
             .all(|f| f["available"] == false)
+    );
+}
+
+/// Checks the role with the vendor's credentials through `reader` (the role
+/// in the vendor's own account 123456789012, read without assuming it).
+async fn check_own(reader: &rolesmith::live::aws::AwsReader, role_arn: &str) -> Report {
+    let (read, _) = reader.read(&RoleTarget::new(role_arn)).await;
+    let subject = Subject {
+        module: "contact-flows".into(),
+        role_arn: role_arn.into(),
+        region: Some("eu-west-2".into()),
+        ..Subject::default()
+    };
+    super::project().check(&subject, &[], read.as_ref())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn customer_boundary_is_named_with_its_statement() {
+    let d = deploy_contact_flows(moto(), "123456789012", EXT).await;
+    let iam = moto().iam_in("123456789012").await;
+    let b = iam
+        .create_policy()
+        .policy_name("CustomerGuardrail")
+        .policy_document(
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Sid": "ReadAnything", "Effect": "Allow", "Action": ["connect:Describe*", "connect:List*", "connect:Search*", "connect:Create*"], "Resource": "*"},
+                {"Sid": "NoFlowWrites", "Effect": "Deny", "Action": "connect:CreateContactFlow", "Resource": "*"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let barn = b.policy().unwrap().arn().unwrap().to_string();
+    iam.put_role_permissions_boundary()
+        .role_name(&d.role_name)
+        .permissions_boundary(&barn)
+        .send()
+        .await
+        .unwrap();
+    let r = check_own(&moto().reader().await, &d.role_arn).await;
+    let blocks: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.kind == Kind::BoundaryBlocks)
+        .collect();
+    assert!(!blocks.is_empty(), "{r:#?}");
+    for f in &blocks {
+        assert_eq!(f.policy.as_deref(), Some("CustomerGuardrail"), "{f:#?}");
+        assert!(f.message.contains(&barn), "{}", f.message);
+    }
+    // A Deny in the boundary is an explicit deny, named by policy and statement.
+    let create = r
+        .findings
+        .iter()
+        .find(|f| f.action.as_deref() == Some("connect:CreateContactFlow"))
+        .unwrap();
+    assert_eq!(create.kind, Kind::ExplicitDeny);
+    assert_eq!(create.policy.as_deref(), Some("CustomerGuardrail"));
+    assert_eq!(create.statement.as_deref(), Some("NoFlowWrites"));
+    // Where nothing in the boundary allows, the boundary is named.
+    let update = blocks
+        .iter()
+        .find(|f| f.action.as_deref() == Some("connect:UpdateContactFlowContent"))
+        .unwrap();
+    assert!(
+        update
+            .message
+            .starts_with("no statement of the permissions boundary `CustomerGuardrail`"),
+        "{}",
+        update.message
+    );
+    assert!(update.fix.contains(&barn), "{}", update.fix);
+}
+
+/// A boundary the role's self-audit statement may not read (as with every
+/// released version of this project): the read goes on, the boundary is
+/// `unreadable_policy` with what to do, and nothing is claimed available.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreadable_customer_boundary_does_not_fail_the_read() {
+    use crate::live::faults::{Fault, fault_proxy};
+    let d = deploy_contact_flows(moto(), "123456789012", EXT).await;
+    let iam = moto().iam_in("123456789012").await;
+    let b = iam
+        .create_policy()
+        .policy_name("CustomerBoundary")
+        .policy_document(
+            json!({"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+            .to_string(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let barn = b.policy().unwrap().arn().unwrap().to_string();
+    iam.put_role_permissions_boundary()
+        .role_name(&d.role_name)
+        .permissions_boundary(&barn)
+        .send()
+        .await
+        .unwrap();
+    // GetRole, ListRolePolicies, ListAttachedRolePolicies, GetPolicy and
+    // GetPolicyVersion of the module's policy pass; GetPolicy of the
+    // boundary (request 5) is refused, as IAM refuses it to the self-audit.
+    let (endpoint, _) = fault_proxy(|n| if n == 5 { Fault::Deny } else { Fault::Forward });
+    let reader = rolesmith::live::aws::AwsReader::connect(&rolesmith::live::aws::AwsOptions {
+        endpoint_url: Some(endpoint),
+        ..moto().options()
+    })
+    .await;
+    let r = check_own(&reader, &d.role_arn).await;
+    assert_ne!(r.status, Status::Error, "{r:#?}");
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.kind == Kind::UnreadablePolicy)
+        .unwrap_or_else(|| panic!("{r:#?}"));
+    assert_eq!(f.policy.as_deref(), Some("CustomerBoundary"));
+    assert!(f.message.contains("permissions boundary"), "{}", f.message);
+    assert!(
+        f.fix.contains("--from-file") && f.fix.contains(&barn),
+        "{}",
+        f.fix
     );
 }
