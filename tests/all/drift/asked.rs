@@ -317,3 +317,84 @@ async fn unreadable_customer_boundary_does_not_fail_the_read() {
         f.fix
     );
 }
+
+/// A role deployed from the released 1.0.0 template, two releases behind:
+/// one `version_behind` naming both later features with every permission it
+/// lacks, and `features[]` as `capabilities.json` says for 1.0.0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_releases_behind_agrees_with_capabilities() {
+    use crate::live::deploy::{Stack, deploy};
+    let dir = tempfile::tempdir().unwrap();
+    let acct = account(1104);
+    let template: Value = serde_json::from_str(include_str!(
+        "../../../generated/contact-flows/1.0.0/template.json"
+    ))
+    .unwrap();
+    let d = deploy(
+        &moto().iam_in(&acct).await,
+        &template,
+        &Stack {
+            account: &acct,
+            region: "eu-west-2",
+            name: "cx-portal-contact-flows",
+            params: std::collections::BTreeMap::from([
+                ("ExternalId".to_string(), EXT.to_string()),
+                (
+                    "InstanceId".to_string(),
+                    crate::live::readers::INSTANCE.to_string(),
+                ),
+            ]),
+        },
+    )
+    .await;
+    let (code, r, err) = drift_cli(
+        dir.path(),
+        &[
+            "--role-arn",
+            &d.role_arn,
+            "--assume-role",
+            &d.role_arn,
+            "--external-id",
+            EXT,
+        ],
+    );
+    assert_eq!(code, 0, "{r:#}\n{err}");
+    assert_eq!(r["deployed_version"], "1.0.0");
+    assert_eq!(kinds(&r), ["version_behind"], "{r:#}");
+    let f = &r["findings"][0];
+    let msg = f["message"].as_str().unwrap();
+    assert!(
+        msg.contains("`publish-flow-modules`, `audit-flows`"),
+        "{msg}"
+    );
+    let lacks: Vec<&str> = f["permissions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(lacks.len(), 5, "{lacks:?}");
+    let caps: Value =
+        serde_json::from_str(include_str!("../../../generated/capabilities.json")).unwrap();
+    let v100 = caps["modules"]["contact-flows"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["version"] == "1.0.0")
+        .unwrap();
+    let mut available: Vec<&str> = r["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["available"] == true)
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    available.sort();
+    let listed: Vec<&str> = v100["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(available, listed);
+}
