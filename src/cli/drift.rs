@@ -8,7 +8,7 @@ use super::{Exit, Format, Global};
 use clap::Args;
 
 use crate::compile::CompiledModule;
-use crate::drift::{self, ModuleChoice, ModuleVersions, PolicyLayout, Report, Status, Subject};
+use crate::drift::{self, ModuleChoice, ModuleVersions, Report, Status, Subject, VersionLayout};
 use crate::live::fleet_file::FleetFile;
 use crate::live::offline::AuthDetailsReader;
 use crate::live::{ReadError, RoleReader, RoleSnapshot, RoleTarget};
@@ -165,7 +165,7 @@ fn exit_for(reports: &[Report]) -> Exit {
 /// Released versions' managed policies per module, from their templates in
 /// `generated/` (frozen by `release`); a template that cannot be read is
 /// left out, and drift then reports missing permissions one by one.
-type Layouts = BTreeMap<String, Vec<(semver::Version, Vec<PolicyLayout>)>>;
+type Layouts = BTreeMap<String, Vec<VersionLayout>>;
 
 fn released_layouts(root: &Path, compiled: &[CompiledModule], ledger: &Ledger) -> Layouts {
     let mut out = Layouts::new();

@@ -34,7 +34,7 @@ use explain::{BoundaryName, coverage_finding};
 pub use finding::{
     FeatureStatus, Finding, Kind, LostPermission, Report, Severity, Status, Subject,
 };
-pub use policies::{PolicyLayout, policy_layouts};
+pub use policies::{PolicyLayout, VersionLayout, policy_layouts};
 use read::{Checker, read_failure};
 pub use subject::{MODULE_TAG, ModuleChoice, choose_module, mismatch_report, unresolved_report};
 
@@ -51,7 +51,7 @@ pub struct ModuleVersions<'a> {
     /// The managed policies of released versions' templates (see
     /// [`policy_layouts`]); a version missing here gets no
     /// `policy_detached`/`policy_changed` findings, only `missing_permission`.
-    pub layouts: &'a [(semver::Version, Vec<PolicyLayout>)],
+    pub layouts: &'a [VersionLayout],
 }
 
 impl ModuleVersions<'_> {

@@ -24,6 +24,9 @@ pub struct PolicyLayout {
     pub sids: Vec<String>,
 }
 
+/// A released version with the managed policies of its template.
+pub type VersionLayout = (semver::Version, Vec<PolicyLayout>);
+
 /// The managed policies of a template (its `AWS::IAM::ManagedPolicy`
 /// resources), in logical-id order.
 pub fn policy_layouts(template: &Value) -> Vec<PolicyLayout> {

@@ -223,8 +223,8 @@ pub fn parse_fleet(text: &str, path: &Path) -> Result<FleetFile, FleetFileError>
 
 impl FleetFile {
     /// Checks every row's module with `unknown` (a message for a module
-    /// the project lacks, `None` for a known one), and its role ARN again;
-    /// every problem at once, before anything is read.
+    /// the project lacks, `None` for a known one); every problem at once,
+    /// located at the row's `module` value, before anything is read.
     pub fn check_modules(
         &self,
         unknown: impl Fn(&str) -> Option<String>,

@@ -18,7 +18,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use rolesmith::compile::CompiledModule;
-use rolesmith::drift::{ModuleVersions, PolicyLayout, Report, Subject};
+use rolesmith::drift::{ModuleVersions, Report, Subject, VersionLayout};
 use rolesmith::live::{ReadError, RoleSnapshot};
 use rolesmith::manifest::Config;
 use rolesmith::version::{Ledger, Release};
@@ -29,7 +29,7 @@ pub struct Project {
     pub compiled: Vec<CompiledModule>,
     pub ledger: Ledger,
     /// Released versions' managed policies, from `generated/`, per module.
-    pub layouts: Vec<(String, Vec<(semver::Version, Vec<PolicyLayout>)>)>,
+    pub layouts: Vec<(String, Vec<VersionLayout>)>,
 }
 
 pub fn project() -> &'static Project {
@@ -122,7 +122,7 @@ impl Project {
     }
 
     /// Released versions' managed policies of module `id`.
-    pub fn layouts_of(&self, id: &str) -> &[(semver::Version, Vec<PolicyLayout>)] {
+    pub fn layouts_of(&self, id: &str) -> &[VersionLayout] {
         self.layouts
             .iter()
             .find(|(m, _)| m == id)
