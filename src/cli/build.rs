@@ -36,7 +36,7 @@ pub fn run(g: &Global, a: &BuildArgs) -> Exit {
         super::print_out(&format!("{line}\n"));
     }
     for note in pipeline::strays(&l.root, &l.project) {
-        eprint_warning(&note);
+        super::eprint_warning(&note);
     }
     if a.check {
         return check(&l.root, &built.files);
@@ -75,12 +75,6 @@ pub(super) fn summary(modules: usize, changed: usize) -> String {
         if modules == 1 { "" } else { "s" },
         if changed == 1 { "" } else { "s" },
     )
-}
-
-/// Prints a one-line warning to stderr (does not change the exit code).
-fn eprint_warning(msg: &str) {
-    use std::io::Write as _;
-    let _ = writeln!(std::io::stderr(), "warning: {msg}");
 }
 
 /// Prints a unified diff (current file -> what `build` would write) for

@@ -1,25 +1,27 @@
 //! `rolesmith drift`: reads roles (live, from a file, or a fleet), checks
 //! them with `drift::check` and renders the reports. Exit codes: 0 no drift,
 //! 1 drift of severity error, 2 bad input, 3 a live account unreadable.
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use super::{Exit, Format, Global};
 use clap::Args;
 
 use crate::compile::CompiledModule;
-use crate::drift::{self, ModuleVersions, Report, Status, Subject};
+use crate::drift::{self, ModuleChoice, ModuleVersions, Report, Status, Subject, VersionLayout};
+use crate::live::fleet_file::FleetFile;
 use crate::live::offline::AuthDetailsReader;
 use crate::live::{ReadError, RoleReader, RoleSnapshot, RoleTarget};
-use crate::report::{self};
 #[cfg(feature = "aws")]
-use crate::report::{FleetReport, Summary};
+use crate::report::FleetReport;
+use crate::report::{self};
 use crate::version::Ledger;
 
 /// Arguments of `drift`.
 #[derive(Debug, Args)]
 pub struct DriftArgs {
-    /// Module whose manifest the role is checked against.
-    #[arg(long, required_unless_present = "fleet")]
+    /// Module whose manifest the role is checked against; default: the role's `rolesmith:module` tag.
+    #[arg(long)]
     pub module: Option<String>,
     /// ARN of the customer's role.
     #[arg(long, required_unless_present = "fleet")]
@@ -64,19 +66,25 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
         Ok(l) => l,
         Err(exit) => return exit,
     };
+    let layouts = released_layouts(&l.root, &l.compiled, &l.ledger);
     let ctx = Ctx {
         config: &l.project.config,
         compiled: &l.compiled,
         ledger: &l.ledger,
+        layouts: &layouts,
     };
     if let Some(fleet) = &a.fleet {
         return run_fleet(&ctx, a, fleet);
     }
-    let (Some(module), Some(role_arn)) = (&a.module, &a.role_arn) else {
-        super::eprint_error("give `--module` and `--role-arn`, or `--fleet FILE`");
+    let Some(role_arn) = &a.role_arn else {
+        super::eprint_error(
+            "give `--role-arn` (and `--module`, or let the role's `rolesmith:module` tag say it), or `--fleet FILE`",
+        );
         return Exit::Failure;
     };
-    if ctx.module(module).is_none() {
+    if let Some(module) = &a.module
+        && ctx.module(module).is_none()
+    {
         super::eprint_error(ctx.unknown_module(module));
         return Exit::Failure;
     }
@@ -102,11 +110,17 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
     };
     let subject = Subject {
         tenant: a.tenant.clone(),
-        module: module.clone(),
+        module: String::new(),
         role_arn: role_arn.clone(),
-        region: a.region.clone(),
+        region: region(a),
     };
-    let report = ctx.check(&subject, read.as_ref());
+    let report = match ctx.check(a.module.as_deref(), subject, read.as_ref()) {
+        Ok(r) => r,
+        Err(message) => {
+            super::eprint_error(message);
+            return Exit::Failure;
+        }
+    };
     let text = match a.format {
         Format::Text => report::text(&report),
         Format::Json => match report::json(&report) {
@@ -116,6 +130,16 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
     };
     super::print_out(&text);
     exit_for(std::slice::from_ref(&report))
+}
+
+/// The tenant's region for `${AWS::Region}` when no stack says it:
+/// `--region`, else `AWS_REGION` (then `AWS_DEFAULT_REGION`), as the AWS CLI.
+fn region(a: &DriftArgs) -> Option<String> {
+    a.region.clone().or_else(|| {
+        ["AWS_REGION", "AWS_DEFAULT_REGION"]
+            .into_iter()
+            .find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+    })
 }
 
 /// A report that cannot be serialised is a defect: say so, exit 2.
@@ -138,10 +162,35 @@ fn exit_for(reports: &[Report]) -> Exit {
     }
 }
 
+/// Released versions' managed policies per module, from their templates in
+/// `generated/` (frozen by `release`); a template that cannot be read is
+/// left out, and drift then reports missing permissions one by one.
+type Layouts = BTreeMap<String, Vec<VersionLayout>>;
+
+fn released_layouts(root: &Path, compiled: &[CompiledModule], ledger: &Ledger) -> Layouts {
+    let mut out = Layouts::new();
+    for c in compiled {
+        let mut of_module = Vec::new();
+        for r in ledger.releases(&c.module) {
+            let path = root.join(crate::pipeline::layout::template(&c.module, &r.version));
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            let Ok(template) = serde_json::from_str::<serde_json::Value>(&text) else {
+                continue;
+            };
+            of_module.push((r.version.clone(), drift::policy_layouts(&template)));
+        }
+        out.insert(c.module.clone(), of_module);
+    }
+    out
+}
+
 struct Ctx<'a> {
     config: &'a crate::manifest::Config,
     compiled: &'a [CompiledModule],
     ledger: &'a Ledger,
+    layouts: &'a Layouts,
 }
 
 impl Ctx<'_> {
@@ -157,24 +206,86 @@ impl Ctx<'_> {
             }
             _ => format!(
                 "unknown module `{id}`; the modules are {}",
-                self.compiled
-                    .iter()
-                    .map(|c| format!("`{}`", c.module))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                self.module_list()
             ),
         }
     }
 
-    fn check(&self, subject: &Subject, read: Result<&RoleSnapshot, &ReadError>) -> Report {
-        let Some(latest) = self.module(&subject.module) else {
-            // Only fleet rows get here: the row is reported, the others go on.
-            return drift::check_unknown_module(subject, &self.unknown_module(&subject.module));
-        };
+    /// Checks a role read against `asked` (else the module its tag names);
+    /// `Err` is a usage problem (exit 2): no module given and no tag, or a
+    /// tag naming no module of the project.
+    fn check(
+        &self,
+        asked: Option<&str>,
+        mut subject: Subject,
+        read: Result<&RoleSnapshot, &ReadError>,
+    ) -> Result<Report, String> {
+        match drift::choose_module(asked, read) {
+            ModuleChoice::Use { module, from_tag } => {
+                let Some(latest) = self.module(&module) else {
+                    return Err(if from_tag {
+                        format!(
+                            "the role's `{}` tag says {}; give `--module`",
+                            drift::MODULE_TAG,
+                            self.unknown_module(&module)
+                        )
+                    } else {
+                        self.unknown_module(&module)
+                    });
+                };
+                subject.module = module;
+                Ok(self.check_module(latest, &subject, read))
+            }
+            ModuleChoice::Mismatch { asked, tagged } => match read {
+                Ok(snap) => Ok(drift::mismatch_report(
+                    subject.tenant,
+                    &subject.role_arn,
+                    &asked,
+                    &tagged,
+                    snap,
+                )),
+                Err(_) => Err(format!(
+                    "module `{asked}` does not match the role's tag `{tagged}`"
+                )),
+            },
+            ModuleChoice::Unknown => match read {
+                Err(e) => Ok(drift::unresolved_report(
+                    subject.tenant,
+                    &subject.role_arn,
+                    e,
+                )),
+                Ok(snap) => Err(format!(
+                    "role `{}` has no `{}` tag, so its module is unknown; give `--module` (the modules are {})",
+                    snap.arn,
+                    drift::MODULE_TAG,
+                    self.module_list()
+                )),
+            },
+        }
+    }
+
+    fn module_list(&self) -> String {
+        self.compiled
+            .iter()
+            .map(|c| format!("`{}`", c.module))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn check_module(
+        &self,
+        latest: &CompiledModule,
+        subject: &Subject,
+        read: Result<&RoleSnapshot, &ReadError>,
+    ) -> Report {
         let releases = self.ledger.releases(&subject.module);
         let versions = ModuleVersions {
             latest,
             releases: &releases,
+            layouts: self
+                .layouts
+                .get(&subject.module)
+                .map_or(&[][..], Vec::as_slice),
         };
         drift::check(
             crate::catalogue::catalogue(),
@@ -216,15 +327,28 @@ fn live_read(
     Err(Exit::Failure)
 }
 
+/// Reads the fleet file and checks every row's module before any API call:
+/// a mistake in the file is exit 2, with every problem located.
+fn load_fleet(ctx: &Ctx<'_>, path: &std::path::Path) -> Result<FleetFile, Exit> {
+    let file = crate::live::fleet_file::load_fleet(path).map_err(|e| {
+        super::eprint_diagnostic(e);
+        Exit::Failure
+    })?;
+    file.check_modules(|m| ctx.module(m).is_none().then(|| ctx.unknown_module(m)))
+        .map_err(|e| {
+            super::eprint_diagnostic(e);
+            Exit::Failure
+        })?;
+    Ok(file)
+}
+
 #[cfg(feature = "aws")]
 fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
-    let rows = match crate::live::fleet_file::load_fleet(path) {
-        Ok(r) => r,
-        Err(e) => {
-            super::eprint_diagnostic(e);
-            return Exit::Failure;
-        }
+    let file = match load_fleet(ctx, path) {
+        Ok(f) => f,
+        Err(exit) => return exit,
     };
+    let rows = &file.rows;
     let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
         let bar = indicatif::ProgressBar::new(rows.len() as u64);
         if let Ok(style) = indicatif::ProgressStyle::with_template(
@@ -236,32 +360,33 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let read =
-        match crate::live::fleet::read_fleet(&aws_options(a), &rows, a.concurrency, &progress) {
-            Ok(r) => r,
-            Err(e) => {
-                super::eprint_error(e);
-                return Exit::Live;
-            }
-        };
-    progress.finish_and_clear();
-    let results: Vec<Report> = rows
-        .iter()
-        .zip(&read.rows)
-        .map(|(row, got)| {
-            let subject = Subject {
-                tenant: Some(row.tenant.clone()),
-                module: row.module.clone(),
-                role_arn: row.role_arn.clone(),
-                region: row.region.clone(),
-            };
-            ctx.check(&subject, got.result.as_ref())
-        })
-        .collect();
-    let fleet = FleetReport {
-        summary: Summary::of(&results, read.api_calls),
-        results,
+    let read = match crate::live::fleet::read_fleet(&aws_options(a), rows, a.concurrency, &progress)
+    {
+        Ok(r) => r,
+        Err(e) => {
+            super::eprint_error(e);
+            return Exit::Live;
+        }
     };
+    progress.finish_and_clear();
+    let mut results = Vec::with_capacity(rows.len());
+    for (row, got) in rows.iter().zip(&read.rows) {
+        let subject = Subject {
+            tenant: Some(row.tenant.clone()),
+            module: String::new(),
+            role_arn: row.role_arn.clone(),
+            region: row.region.clone(),
+        };
+        match ctx.check(Some(&row.module), subject, got.result.as_ref()) {
+            Ok(r) => results.push(r),
+            // Every row names a module (checked above): cannot happen.
+            Err(message) => {
+                super::eprint_error(message);
+                return Exit::Failure;
+            }
+        }
+    }
+    let fleet = FleetReport::new(results, read.api_calls);
     let text = match a.format {
         Format::Text => report::fleet_text(&fleet),
         Format::Json => match report::fleet_json(&fleet) {
@@ -274,7 +399,11 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
 }
 
 #[cfg(not(feature = "aws"))]
-fn run_fleet(_ctx: &Ctx<'_>, _a: &DriftArgs, _path: &std::path::Path) -> Exit {
+fn run_fleet(ctx: &Ctx<'_>, _a: &DriftArgs, path: &std::path::Path) -> Exit {
+    // The file is still checked: its mistakes are worth knowing first.
+    if let Err(exit) = load_fleet(ctx, path) {
+        return exit;
+    }
     super::eprint_error(
         "this build has no AWS support (built without the `aws` feature), which `--fleet` needs",
     );

@@ -182,6 +182,11 @@ pub fn eprint_error(msg: impl std::fmt::Display) {
     let _ = writeln!(std::io::stderr(), "error: {msg}");
 }
 
+/// Prints a one-line warning to stderr as `warning: ...` (does not change the exit code).
+pub fn eprint_warning(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "warning: {msg}");
+}
+
 /// Writes results to stdout; a closed pipe (e.g. `| head`) is not an error.
 pub fn print_out(text: &str) {
     let mut out = std::io::stdout().lock();

@@ -8,18 +8,36 @@ use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use super::{Exit, Format, Global, eprint_diagnostic, eprint_error, print_out};
+use super::{Exit, Format, Global, eprint_diagnostic, eprint_error, eprint_warning, print_out};
+use crate::policy::explain::{NearMiss, explain};
 use crate::policy::{Decision, Evaluation, Policy, Request, StatementRef, evaluate, evaluate_as};
 use clap::Args;
 use serde_json::{Value, json};
 
+/// `--batch`'s long help: the line format.
+const BATCH_HELP: &str = "JSON Lines file of requests (`-` for stdin); one result line per request line, in order.
+
+Each line is one JSON object:
+  {\"action\": \"connect:DescribeUser\", \"resource\": \"arn:aws:connect:...\",
+   \"policies\": [{...policy document...}, ...], \"boundary\": {...policy document...},
+   \"context\": {\"aws:RequestedRegion\": \"eu-west-2\", \"aws:TagKeys\": [\"a\", \"b\"]}}
+`action` and `resource` are required; `policies` (identity policy documents) defaults to the
+`--policy` files, `boundary` (absent or null) to the `--boundary` file; a context value is a
+string, number, boolean or a list of them.
+
+Each result line: {\"decision\": \"allowed\"|\"explicitDeny\"|\"implicitDeny\", \"deciding\": [{\"policy\",
+\"index\", \"sid\"}], \"boundaryBlocked\": true (when the boundary denied), \"explanation\": [...]
+(for implicitDeny: the Allow statements that name the action and why each failed),
+\"warnings\": [...] (unknown action, context key the action never carries)}; a line that cannot be
+read gives {\"error\": \"line N: ...\"} and the batch goes on.";
+
 /// Arguments of `simulate`.
 #[derive(Debug, Args)]
 pub struct SimulateArgs {
-    /// Identity policy document (JSON); repeatable.
+    /// Identity policy document (JSON); repeatable. With `--batch`: the policies of lines without `policies`.
     #[arg(long = "policy", value_name = "FILE")]
     pub policies: Vec<PathBuf>,
-    /// Permissions boundary document (JSON).
+    /// Permissions boundary document (JSON). With `--batch`: the boundary of lines without `boundary`.
     #[arg(long, value_name = "FILE")]
     pub boundary: Option<PathBuf>,
     /// Action of the request, e.g. `connect:DescribeUser`.
@@ -32,7 +50,12 @@ pub struct SimulateArgs {
     #[arg(long = "context", value_name = "KEY=VALUE")]
     pub context: Vec<String>,
     /// JSON Lines file of requests (`-` for stdin); one result line per request line.
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["policies", "boundary", "action", "resource", "context"])]
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with_all = ["action", "resource", "context"],
+        long_help = BATCH_HELP
+    )]
     pub batch: Option<PathBuf>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -43,9 +66,63 @@ pub struct SimulateArgs {
 /// 2 when the input could not be read.
 pub fn run(_g: &Global, a: &SimulateArgs) -> Exit {
     match &a.batch {
-        Some(path) => run_batch(path),
+        Some(path) => match load_all(a) {
+            Some((policies, boundary)) => run_batch(path, &Defaults { policies, boundary }),
+            None => Exit::Failure,
+        },
         None => run_single(a),
     }
+}
+
+/// The `--policy` files and the `--boundary` file, parsed (`None`: a
+/// message was printed).
+fn load_all(a: &SimulateArgs) -> Option<(Vec<Policy>, Option<Policy>)> {
+    let mut policies = Vec::new();
+    for p in &a.policies {
+        policies.push(load(p)?);
+    }
+    let boundary = match &a.boundary {
+        Some(p) => Some(load(p)?),
+        None => None,
+    };
+    Some((policies, boundary))
+}
+
+/// What batch lines without `policies` or `boundary` are evaluated with.
+struct Defaults {
+    policies: Vec<Policy>,
+    boundary: Option<Policy>,
+}
+
+/// Warnings about a request that do not change its decision: an action the
+/// catalogue does not know (with "did you mean"), and context keys that no
+/// request for the action carries (neither the action's keys nor global).
+fn warnings(action: &str, context: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+    let cat = crate::catalogue::catalogue();
+    let mut out = Vec::new();
+    if action.contains(['*', '?']) {
+        return out;
+    }
+    let Some(known) = cat.action(action) else {
+        let hint = match cat.suggest(action, 1).first() {
+            Some(s) => format!("; did you mean `{s}`?"),
+            None => String::new(),
+        };
+        out.push(format!(
+            "unknown action `{action}`{hint} (AWS has no action of that name: the decision is for the name as written)"
+        ));
+        return out;
+    };
+    for key in context.keys() {
+        let global = cat.condition_key(key).is_some_and(|k| k.global);
+        if !global && !known.supports_condition_key(key) {
+            out.push(format!(
+                "context key `{key}` is never in a request for `{}` (not one of its condition keys, nor a global key); a condition on it is evaluated with the value given, as IAM never would",
+                known.name
+            ));
+        }
+    }
+    out
 }
 
 fn run_single(a: &SimulateArgs) -> Exit {
@@ -55,19 +132,8 @@ fn run_single(a: &SimulateArgs) -> Exit {
         );
         return Exit::Failure;
     };
-    let mut policies = Vec::new();
-    for p in &a.policies {
-        match load(p) {
-            Some(pol) => policies.push(pol),
-            None => return Exit::Failure,
-        }
-    }
-    let boundary = match &a.boundary {
-        Some(p) => match load(p) {
-            Some(b) => Some(b),
-            None => return Exit::Failure,
-        },
-        None => None,
+    let Some((policies, boundary)) = load_all(a) else {
+        return Exit::Failure;
     };
     let mut context: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for kv in &a.context {
@@ -88,9 +154,14 @@ fn run_single(a: &SimulateArgs) -> Exit {
         context,
     };
     let ev = evaluate(&req, &policies, boundary.as_ref());
+    for w in warnings(&req.action, &req.context) {
+        eprint_warning(&w);
+    }
+    let named: Vec<(&str, &Policy)> = policies.iter().map(|p| (p.name(), p)).collect();
+    let why = explain(&ev, &req, &named, boundary.as_ref().map(|b| (b.name(), b)));
     match a.format {
-        Format::Json => print_out(&format!("{}\n", result_json(&ev))),
-        Format::Text => print_out(&result_text(&ev)),
+        Format::Json => print_out(&format!("{}\n", result_json(&ev, &why))),
+        Format::Text => print_out(&result_text(&ev, &why)),
     }
     if ev.decision == Decision::Allowed {
         Exit::Ok
@@ -119,8 +190,19 @@ fn load(path: &Path) -> Option<Policy> {
     }
 }
 
-fn result_text(ev: &Evaluation) -> String {
+fn result_text(ev: &Evaluation, why: &[NearMiss]) -> String {
     let mut out = format!("{}\n", ev.decision.as_str());
+    if ev.decision == Decision::ImplicitDeny && !ev.boundary_blocked && why.is_empty() {
+        out.push_str("  no Allow statement names the action\n");
+    }
+    for m in why {
+        let reasons: Vec<String> = m.reasons.iter().map(ToString::to_string).collect();
+        out.push_str(&format!(
+            "  {} names the action, but {}\n",
+            m.statement,
+            reasons.join("; ")
+        ));
+    }
     for s in &ev.deciding {
         let line = match (&ev.decision, ev.boundary_blocked) {
             (Decision::ExplicitDeny, _) => format!("  denied by {s}\n"),
@@ -146,15 +228,18 @@ fn refs_json(refs: &[StatementRef]) -> Value {
     )
 }
 
-fn result_json(ev: &Evaluation) -> Value {
+fn result_json(ev: &Evaluation, why: &[NearMiss]) -> Value {
     let mut o = json!({
         "decision": ev.decision.as_str(),
         "deciding": refs_json(&ev.deciding),
     });
-    if ev.boundary_blocked
-        && let Some(m) = o.as_object_mut()
-    {
-        m.insert("boundaryBlocked".into(), Value::Bool(true));
+    if let Some(m) = o.as_object_mut() {
+        if ev.boundary_blocked {
+            m.insert("boundaryBlocked".into(), Value::Bool(true));
+        }
+        if !why.is_empty() {
+            m.insert("explanation".into(), json!(why));
+        }
     }
     o
 }
@@ -246,7 +331,7 @@ impl Scalar {
     }
 }
 
-fn run_batch(path: &Path) -> Exit {
+fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
     let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
     } else {
@@ -303,8 +388,8 @@ fn run_batch(path: &Path) -> Exit {
         if line.trim().is_empty() {
             continue;
         }
-        let written = match batch_line(line, &mut cache) {
-            Ok(ev) => write_result(&mut out, &ev),
+        let written = match batch_line(line, &mut cache, defaults) {
+            Ok(o) => write_result(&mut out, &o),
             Err(msg) => {
                 any_error = true;
                 let err = json!({"error": format!("line {n}: {msg}")});
@@ -325,9 +410,18 @@ fn run_batch(path: &Path) -> Exit {
     if any_error { Exit::Problems } else { Exit::Ok }
 }
 
-/// Writes one result line, the same JSON as [`result_json`] without
-/// building a value tree (batch mode's hot path).
-fn write_result(out: &mut impl Write, ev: &Evaluation) -> std::io::Result<()> {
+/// What one batch line gave.
+struct Outcome {
+    ev: Evaluation,
+    /// Why an `implicitDeny` (empty otherwise).
+    why: Vec<NearMiss>,
+    warnings: Vec<String>,
+}
+
+/// Writes one result line, the same JSON as [`result_json`] (plus
+/// `warnings`) without building a value tree (batch mode's hot path).
+fn write_result(out: &mut impl Write, o: &Outcome) -> std::io::Result<()> {
+    let ev = &o.ev;
     if ev.boundary_blocked {
         out.write_all(b"{\"boundaryBlocked\":true,\"deciding\":[")?;
     } else {
@@ -345,11 +439,21 @@ fn write_result(out: &mut impl Write, ev: &Evaluation) -> std::io::Result<()> {
         }
         out.write_all(b"}")?;
     }
-    writeln!(out, "],\"decision\":\"{}\"}}", ev.decision.as_str())
+    write!(out, "],\"decision\":\"{}\"", ev.decision.as_str())?;
+    if !o.why.is_empty() {
+        out.write_all(b",\"explanation\":")?;
+        serde_json::to_writer(&mut *out, &o.why)?;
+    }
+    if !o.warnings.is_empty() {
+        out.write_all(b",\"warnings\":")?;
+        serde_json::to_writer(&mut *out, &o.warnings)?;
+    }
+    writeln!(out, "}}")
 }
 
-/// Evaluates one request line.
-fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
+/// Evaluates one request line; `policies` and `boundary` it leaves out are
+/// `defaults`.
+fn batch_line(line: &str, cache: &mut Cache, defaults: &Defaults) -> Result<Outcome, String> {
     let req: Line<'_> = serde_json::from_str(line).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             format!("not valid JSON: {e}")
@@ -357,6 +461,7 @@ fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
             format!("{e}; a request is {{\"policies\": [...], \"boundary\": ..., \"action\": \"...\", \"resource\": \"...\", \"context\": {{...}}}}")
         }
     })?;
+    let given = req.policies.is_some();
     let docs = req.policies.unwrap_or_default();
     let mut held = Vec::with_capacity(docs.len());
     for (i, d) in docs.iter().enumerate() {
@@ -375,9 +480,12 @@ fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
             identity.push((name.as_str(), p));
         }
     }
+    if !given {
+        identity.extend(defaults.policies.iter().map(|p| (p.name(), p)));
+    }
     let boundary = match boundary.as_deref() {
         Some(Ok(b)) => Some(("boundary", b)),
-        _ => None,
+        _ => defaults.boundary.as_ref().map(|b| (b.name(), b)),
     };
     let context = req
         .context
@@ -399,5 +507,10 @@ fn batch_line(line: &str, cache: &mut Cache) -> Result<Evaluation, String> {
         resource: req.resource,
         context,
     };
-    Ok(evaluate_as(&req, &identity, boundary))
+    let ev = evaluate_as(&req, &identity, boundary);
+    Ok(Outcome {
+        why: explain(&ev, &req, &identity, boundary),
+        warnings: warnings(&req.action, &req.context),
+        ev,
+    })
 }

@@ -5,11 +5,20 @@ use super::{Finding, Kind, join_refs};
 use crate::compile::Grant;
 use crate::policy::coverage::{Coverage, DenyReason, Requirement};
 
+/// The role's permissions boundary, for findings that name it.
+pub(super) struct BoundaryName<'a> {
+    /// Policy name.
+    pub name: &'a str,
+    /// Policy ARN.
+    pub arn: &'a str,
+}
+
 pub(super) fn coverage_finding(
     cov: Coverage,
     g: &Grant,
     req: &Requirement,
     fix: &str,
+    boundary: Option<&BoundaryName<'_>>,
 ) -> Option<Finding> {
     let what = format!("`{}` on `{}`", req.action, req.resource);
     let mut f = match cov {
@@ -48,25 +57,35 @@ pub(super) fn coverage_finding(
             by,
             reason: DenyReason::Boundary,
         } => {
+            let (name, arn) = boundary.map_or(("", ""), |b| (b.name, b.arn));
             let mut f = Finding::new(
                 Kind::BoundaryBlocks,
                 if by.is_empty() {
                     format!(
-                        "the permissions boundary does not allow {what}, which feature `{}` needs",
+                        "no statement of the permissions boundary `{name}` ({arn}) allows {what}, which feature `{}` needs",
                         g.feature
                     )
                 } else {
                     format!(
-                        "the permissions boundary blocks {what}, which feature `{}` needs, with {}",
+                        "the permissions boundary `{name}` ({arn}) blocks {what}, which feature `{}` needs, with {}",
                         g.feature,
                         join_refs(&by)
                     )
                 },
-                format!(
-                    "allow `{}` in the permissions boundary, or remove the boundary from the role",
-                    req.action
-                ),
+                if by.is_empty() {
+                    format!(
+                        "add a statement allowing `{}` on `{}` to the boundary `{name}` (a new default version: `aws iam create-policy-version --policy-arn {arn} --set-as-default ...`), or remove the boundary from the role (`aws iam delete-role-permissions-boundary --role-name ROLE`)",
+                        req.action, req.resource
+                    )
+                } else {
+                    format!(
+                        "remove {} from the boundary `{name}` or narrow it so it no longer matches `{}`, or remove the boundary from the role",
+                        join_refs(&by),
+                        req.action
+                    )
+                },
             );
+            f.policy = Some(name.to_string());
             if let Some(s) = by.first() {
                 f.point_at(s);
             }

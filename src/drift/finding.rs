@@ -73,6 +73,14 @@ pub enum Kind {
     ExcessPermission,
     /// The deployed-version tag (or stack output) names no version of the module.
     UnknownVersion,
+    /// The credentials read a role in another account than the ARN's.
+    WrongAccount,
+    /// The module asked for is not the one the role's `rolesmith:module` tag names.
+    ModuleMismatch,
+    /// A managed policy of the deployed version is no longer attached to the role.
+    PolicyDetached,
+    /// A managed policy of the deployed version no longer holds what the template wrote.
+    PolicyChanged,
 }
 
 impl Kind {
@@ -103,6 +111,10 @@ impl Kind {
             Kind::VersionBehind => "version_behind",
             Kind::ExcessPermission => "excess_permission",
             Kind::UnknownVersion => "unknown_version",
+            Kind::WrongAccount => "wrong_account",
+            Kind::ModuleMismatch => "module_mismatch",
+            Kind::PolicyDetached => "policy_detached",
+            Kind::PolicyChanged => "policy_changed",
         }
     }
 }
@@ -133,6 +145,24 @@ pub struct Finding {
     pub message: String,
     /// What to do.
     pub fix: String,
+    /// Permissions the role lacks because of what the finding names (a
+    /// detached or changed managed policy), instead of one
+    /// `missing_permission` finding each.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub permissions: Vec<LostPermission>,
+}
+
+/// A permission of the deployed version the role no longer has.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct LostPermission {
+    /// Feature that needs it.
+    pub feature: String,
+    /// Action.
+    pub action: String,
+    /// Resource (placeholders resolved where known).
+    pub resource: String,
+    /// Statement of the deployed template that granted it.
+    pub statement: String,
 }
 
 impl Finding {
@@ -153,6 +183,7 @@ impl Finding {
             statement: None,
             message,
             fix,
+            permissions: Vec::new(),
         }
     }
 }

@@ -11,7 +11,9 @@
 mod excess;
 mod explain;
 mod finding;
+mod policies;
 mod read;
+mod subject;
 pub mod subst;
 mod trust;
 
@@ -24,12 +26,17 @@ use crate::manifest::Config;
 use crate::policy::coverage::{Requirement, covers};
 use crate::policy::{Effect, Element, Policy, StatementRef};
 use crate::version::Release;
+use crate::version::compare::{Granted, Permission};
 use subst::Values;
 
 use excess::excess;
-use explain::coverage_finding;
-pub use finding::{FeatureStatus, Finding, Kind, Report, Severity, Status, Subject};
+use explain::{BoundaryName, coverage_finding};
+pub use finding::{
+    FeatureStatus, Finding, Kind, LostPermission, Report, Severity, Status, Subject,
+};
+pub use policies::{PolicyLayout, VersionLayout, policy_layouts};
 use read::{Checker, read_failure};
+pub use subject::{MODULE_TAG, ModuleChoice, choose_module, mismatch_report, unresolved_report};
 
 /// Always added to reports: what an account's own view cannot show.
 pub const SCP_NOTE: &str = "service control policies (SCPs) cannot be read from the customer's account: an action allowed by the role may still be denied by an SCP of the organization";
@@ -41,6 +48,10 @@ pub struct ModuleVersions<'a> {
     pub latest: &'a CompiledModule,
     /// Released versions from the ledger (older versions' grants), any order.
     pub releases: &'a [&'a Release],
+    /// The managed policies of released versions' templates (see
+    /// [`policy_layouts`]); a version missing here gets no
+    /// `policy_detached`/`policy_changed` findings, only `missing_permission`.
+    pub layouts: &'a [VersionLayout],
 }
 
 impl ModuleVersions<'_> {
@@ -52,6 +63,26 @@ impl ModuleVersions<'_> {
             .iter()
             .find(|r| r.version == *v)
             .map(|r| r.grants.clone())
+    }
+
+    fn layout_of(&self, v: &semver::Version) -> Option<Vec<PolicyLayout>> {
+        if *v == self.latest.version {
+            return Some(
+                self.latest
+                    .policies
+                    .iter()
+                    .map(|p| PolicyLayout {
+                        name: p.name.clone(),
+                        logical_id: p.logical_id.clone(),
+                        sids: p.sids.clone(),
+                    })
+                    .collect(),
+            );
+        }
+        self.layouts
+            .iter()
+            .find(|(lv, _)| lv == v)
+            .map(|(_, l)| l.clone())
     }
 
     fn features_of(&self, v: &semver::Version) -> Option<Vec<String>> {
@@ -96,6 +127,15 @@ pub fn check(
         findings: Vec::new(),
         notes: vec![SCP_NOTE.to_string()],
     };
+    let unavailable_all = || {
+        feature_ids(&latest.grants)
+            .into_iter()
+            .map(|id| FeatureStatus {
+                id,
+                available: false,
+            })
+            .collect()
+    };
     let snap = match read {
         Ok(s) => s,
         Err(e) => {
@@ -105,16 +145,17 @@ pub fn check(
             } else {
                 Status::Error
             };
-            report.features = feature_ids(&latest.grants)
-                .into_iter()
-                .map(|id| FeatureStatus {
-                    id,
-                    available: false,
-                })
-                .collect();
+            report.features = unavailable_all();
             return report;
         }
     };
+    // Another account's role says nothing about the customer's: stop here.
+    if let Some(f) = subject::wrong_account(&subject.role_arn, snap) {
+        report.findings.push(f);
+        report.status = Status::Error;
+        report.features = unavailable_all();
+        return report;
+    }
     let mut c = Checker {
         findings: Vec::new(),
         notes: Vec::new(),
@@ -204,67 +245,109 @@ pub fn check(
         }
     }
 
-    let values = values_for(snap, subject, &identity, &required);
-    let mut unavailable = BTreeSet::new();
-    let audit_fix = match &report.deployed_version {
-        Some(v) => format!(
-            "update the stack of `{}` to version {v} again (or restore the statement as the template has it) so the role gets back what the module needs",
-            subject.module
-        ),
-        None => format!(
-            "update the stack of `{}` to version {} so the role gets back what the module needs",
-            subject.module, latest.version
-        ),
-    };
-    for g in &required {
-        for action in &g.actions {
-            for resource in &g.resources {
-                let req = Requirement {
+    let with_audit: Vec<Grant> = required
+        .iter()
+        .chain(latest_self_audit(deployed.as_ref(), latest))
+        .cloned()
+        .collect();
+    let values = values_for(snap, subject, &identity, &with_audit);
+    let requirements = |g: &Grant| -> Vec<Requirement> {
+        let conditions: crate::iam::Conditions = g
+            .conditions
+            .iter()
+            .map(|(op, kv)| {
+                (
+                    op.clone(),
+                    kv.iter()
+                        .map(|(k, vs)| (k.clone(), vs.iter().map(|v| values.apply(v)).collect()))
+                        .collect(),
+                )
+            })
+            .collect();
+        g.actions
+            .iter()
+            .flat_map(|action| {
+                g.resources.iter().map(|resource| Requirement {
                     action: action.clone(),
                     resource: values.apply(resource),
-                    conditions: g
-                        .conditions
-                        .iter()
-                        .map(|(op, kv)| {
-                            (
-                                op.clone(),
-                                kv.iter()
-                                    .map(|(k, vs)| {
-                                        (k.clone(), vs.iter().map(|v| values.apply(v)).collect())
-                                    })
-                                    .collect(),
-                            )
-                        })
-                        .collect(),
-                };
-                let cov = covers(&identity, boundary.as_ref(), &req);
-                if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix) {
-                    if f.kind == Kind::MissingPermission && !unreadable.is_empty() {
-                        let names = unreadable
-                            .iter()
-                            .map(|n| format!("`{n}`"))
-                            .collect::<Vec<_>>()
-                            .join(", ");
-                        f.message = format!(
-                            "{}; it may be granted by {names}, which could not be read",
-                            f.message.replacen(
-                                "the role no longer allows",
-                                "no readable policy of the role allows",
-                                1
-                            )
-                        );
-                        f.fix = format!(
-                            "make {names} readable first (see the `unreadable_policy` findings), then check again; if it is still missing: {}",
-                            f.fix
-                        );
-                    }
-                    if f.kind != Kind::ConditionalPermission {
-                        unavailable.insert(g.feature.clone());
-                    }
-                    c.findings.push(f);
+                    conditions: conditions.clone(),
+                })
+            })
+            .collect()
+    };
+    let shown_version = deployed.as_ref().unwrap_or(&latest.version).to_string();
+    // The deployed version's managed policies, one by one.
+    let mut lost = match versions.layout_of(deployed.as_ref().unwrap_or(&latest.version)) {
+        Some(layouts) => policies::lost_policies(
+            snap,
+            &layouts,
+            with_audit.iter(),
+            // A resource with an unknown value cannot be compared exactly.
+            &|g| {
+                let mut r = requirements(g);
+                r.retain(|r| values.unknown_in(&r.resource).is_empty());
+                r
+            },
+            &|name| identity.iter().find(|p| p.name() == name),
+        ),
+        None => Vec::new(),
+    };
+    let boundary_name = snap.boundary.as_ref().map(|b| BoundaryName {
+        name: &b.name,
+        arn: &b.arn,
+    });
+    let mut unavailable = BTreeSet::new();
+    for g in &required {
+        let audit_fix = format!(
+            "restore statement `{}` as the template of version {shown_version} has it (an update of the stack with the same template changes nothing: CloudFormation acts only on what the template changes)",
+            g.sid
+        );
+        for req in requirements(g) {
+            let cov = covers(&identity, boundary.as_ref(), &req);
+            if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix, boundary_name.as_ref())
+            {
+                if f.kind != Kind::ConditionalPermission {
+                    unavailable.insert(g.feature.clone());
                 }
+                if f.kind == Kind::MissingPermission
+                    && let Some(l) = lost.iter_mut().find(|l| l.layout.sids.contains(&g.sid))
+                {
+                    // Explained by the detached or changed policy: listed under it.
+                    l.explains.push(LostPermission {
+                        feature: g.feature.clone(),
+                        action: req.action.clone(),
+                        resource: req.resource.clone(),
+                        statement: g.sid.clone(),
+                    });
+                    continue;
+                }
+                if f.kind == Kind::MissingPermission && !unreadable.is_empty() {
+                    let names = unreadable
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    f.message = format!(
+                        "{}; it may be granted by {names}, which could not be read",
+                        f.message.replacen(
+                            "the role no longer allows",
+                            "no readable policy of the role allows",
+                            1
+                        )
+                    );
+                    f.fix = format!(
+                        "make {names} readable first (see the `unreadable_policy` findings), then check again; if it is still missing: {}",
+                        f.fix
+                    );
+                }
+                c.findings.push(f);
             }
         }
+    }
+    for l in &mut lost {
+        l.explains.sort();
+        c.findings
+            .push(l.finding(snap, &subject.module, &shown_version));
     }
     let unknown: BTreeSet<String> = required
         .iter()
@@ -278,45 +361,20 @@ pub fn check(
         ));
     }
 
-    // Features lost by running an older version.
+    // What running an older version lacks: its features, and every
+    // permission of the latest (features it has included) it does not grant.
     let latest_features = feature_ids(&latest.grants);
-    let missing_features: Vec<String> = latest_features
-        .iter()
-        .filter(|f| !deployed_features.contains(f))
-        .cloned()
-        .collect();
     if let Some(d) = &deployed
         && *d < latest.version
     {
-        let mut f = Finding::new(
-            Kind::VersionBehind,
-            if missing_features.is_empty() {
-                format!(
-                    "the role runs version {d} of `{}`; version {} is available",
-                    subject.module, latest.version
-                )
-            } else {
-                format!(
-                    "the role runs version {d} of `{}`, which lacks {} of version {}",
-                    subject.module,
-                    missing_features
-                        .iter()
-                        .map(|f| format!("`{f}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                    latest.version
-                )
-            },
-            format!(
-                "update the CloudFormation stack of `{}` with the template of version {}",
-                subject.module, latest.version
-            ),
-        );
-        f.feature = match missing_features.as_slice() {
-            [only] => Some(only.clone()),
-            _ => None,
-        };
-        c.findings.push(f);
+        c.findings.push(behind(
+            &subject.module,
+            d,
+            latest,
+            &required,
+            &deployed_features,
+            &values,
+        ));
     }
 
     // Excess grants: compare against everything the deployed version and the
@@ -361,23 +419,106 @@ pub fn check(
     report
 }
 
-/// The report of a fleet row whose module is not in the project.
-pub fn check_unknown_module(subject: &Subject, message: &str) -> Report {
-    Report {
-        tenant: subject.tenant.clone(),
-        module: subject.module.clone(),
-        role_arn: subject.role_arn.clone(),
-        deployed_version: None,
-        latest_version: String::new(),
-        status: Status::Error,
-        features: Vec::new(),
-        findings: vec![Finding::new(
-            Kind::ReadFailed,
-            message.to_string(),
-            "fix the module id in the fleet file".to_string(),
-        )],
-        notes: Vec::new(),
+/// The `version_behind` finding of a role on `deployed`: the features of the
+/// latest version it lacks, and every permission of the latest it does not
+/// grant (listed under `permissions`, placeholders resolved), including what
+/// a later release added to a feature the deployed version has.
+fn behind(
+    module: &str,
+    deployed: &semver::Version,
+    latest: &CompiledModule,
+    required: &[Grant],
+    deployed_features: &[String],
+    values: &Values,
+) -> Finding {
+    let granted = Granted::new(required);
+    let mut lacks = Vec::new();
+    for g in &latest.grants {
+        for action in &g.actions {
+            for resource in &g.resources {
+                let p = Permission {
+                    action: action.clone(),
+                    resource: resource.clone(),
+                    conditions: g.conditions.clone(),
+                };
+                if !granted.covers(&p) {
+                    lacks.push(LostPermission {
+                        feature: g.feature.clone(),
+                        action: action.clone(),
+                        resource: values.apply(resource),
+                        statement: g.sid.clone(),
+                    });
+                }
+            }
+        }
     }
+    lacks.sort();
+    lacks.dedup();
+    let missing_features: Vec<String> = feature_ids(&latest.grants)
+        .into_iter()
+        .filter(|f| !deployed_features.contains(f))
+        .collect();
+    let extended: BTreeSet<&str> = lacks
+        .iter()
+        .map(|p| p.feature.as_str())
+        .filter(|f| deployed_features.iter().any(|d| d == f))
+        .collect();
+    let ticks = |v: &mut dyn Iterator<Item = &str>| {
+        v.map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+    };
+    let mut parts = Vec::new();
+    if !missing_features.is_empty() {
+        parts.push(format!(
+            "feature{} {}",
+            if missing_features.len() == 1 { "" } else { "s" },
+            ticks(&mut missing_features.iter().map(String::as_str))
+        ));
+    }
+    if !extended.is_empty() {
+        parts.push(format!(
+            "what version {} added to {}",
+            latest.version,
+            ticks(&mut extended.iter().copied())
+        ));
+    }
+    let message = if parts.is_empty() {
+        format!(
+            "the role runs version {deployed} of `{module}`; version {} is available",
+            latest.version
+        )
+    } else {
+        format!(
+            "the role runs version {deployed} of `{module}`, which lacks {} of version {}: {} permission{} (listed under `permissions`)",
+            parts.join(" and "),
+            latest.version,
+            lacks.len(),
+            if lacks.len() == 1 { "" } else { "s" }
+        )
+    };
+    let mut f = Finding::new(
+        Kind::VersionBehind,
+        message,
+        format!(
+            "update the CloudFormation stack of `{module}` with the template of version {}",
+            latest.version
+        ),
+    );
+    f.feature = match missing_features.as_slice() {
+        [only] if extended.is_empty() => Some(only.clone()),
+        _ => None,
+    };
+    f.permissions = lacks;
+    f
+}
+
+/// The self-audit grants of the deployed version, when it is the latest
+/// (older versions' self-audit statements are not in the ledger).
+fn latest_self_audit<'a>(
+    deployed: Option<&semver::Version>,
+    latest: &'a CompiledModule,
+) -> impl Iterator<Item = &'a Grant> + Clone {
+    let same = deployed.is_none_or(|d| *d == latest.version);
+    latest.self_audit.iter().filter(move |_| same)
 }
 
 /// A statement's `Sid`, or `#n` (1-based position) when it has none.

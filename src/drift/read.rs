@@ -53,7 +53,10 @@ impl Checker {
                             ""
                         }
                     ),
-                    "include it (for the file, run `aws iam get-account-authorization-details` without `--filter`), or grant the role `iam:GetPolicy` and `iam:GetPolicyVersion` on it".to_string(),
+                    format!(
+                        "include it (for the file, run `aws iam get-account-authorization-details` without `--filter`); read live, the role's self-audit statement reads only the module's own policies and AWS managed ones, so check the role with `--from-file`, or let it read `{}` (`iam:GetPolicy`, `iam:GetPolicyVersion`)",
+                        p.arn
+                    ),
                 );
                 f.policy = Some(p.name.clone());
                 self.findings.push(f);
@@ -75,14 +78,34 @@ impl Checker {
 }
 
 pub(super) fn read_failure(e: &ReadError, latest: &CompiledModule) -> Finding {
-    let (kind, fix) = match e.kind {
-        ReadErrorKind::RoleMissing => (
-            Kind::RoleMissing,
-            format!(
-                "deploy the template of version {} of `{}` in the customer's account",
-                latest.version, latest.module
-            ),
+    failure(
+        e,
+        format!(
+            "deploy the template of version {} of `{}` in the customer's account",
+            latest.version, latest.module
         ),
+    )
+}
+
+/// [`read_failure`] when the module is not known (not given, and the role
+/// could not be read for its tag).
+pub(super) fn read_failure_without_module(e: &ReadError) -> Finding {
+    let mut f = failure(
+        e,
+        "deploy the module's template in the customer's account, or check the role ARN; give `--module` to be told which version to deploy".to_string(),
+    );
+    if e.kind != ReadErrorKind::RoleMissing {
+        f.fix = format!(
+            "{}; give `--module` when the role cannot be read for its `rolesmith:module` tag",
+            f.fix
+        );
+    }
+    f
+}
+
+fn failure(e: &ReadError, deploy: String) -> Finding {
+    let (kind, fix) = match e.kind {
+        ReadErrorKind::RoleMissing => (Kind::RoleMissing, deploy),
         ReadErrorKind::AccessDenied => (
             Kind::AccessDenied,
             "check that the role's trust policy still trusts the vendor's authoriser with the ExternalId, and that the role may read itself (update the stack to restore both)".to_string(),

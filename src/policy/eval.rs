@@ -98,12 +98,21 @@ fn applies(st: &Statement, req: &Request, ctx: &Context<'_>) -> bool {
     if !st.matches_action(&req.action) {
         return false;
     }
+    if !resource_applies(st, req, ctx) {
+        return false;
+    }
+    st.compiled.conditions.iter().all(|c| c.eval(ctx))
+}
+
+/// The statement's `Resource`/`NotResource` matches the request's resource.
+#[inline]
+pub(super) fn resource_applies(st: &Statement, req: &Request, ctx: &Context<'_>) -> bool {
     let Some(resource) = &st.resource else {
         return false;
     };
     // A variable without a value makes its pattern match nothing (AWS IAM
     // User Guide, "Policy variables": "...then the condition does not match").
-    let matched = match resource {
+    match resource {
         Element::Listed(_) => st.compiled.resources.iter().any(|p| {
             p.resolve(|k| ctx.single(k))
                 .is_some_and(|p| resource_matches(&p, &req.resource))
@@ -120,11 +129,7 @@ fn applies(st: &Statement, req: &Request, ctx: &Context<'_>) -> bool {
                     None => !resource_matches(&p.widened(), &req.resource),
                 })
         }
-    };
-    if !matched {
-        return false;
     }
-    st.compiled.conditions.iter().all(|c| c.eval(ctx))
 }
 
 /// Decides a request whose context is unknown: statements with conditions

@@ -48,6 +48,7 @@
 pub mod condition;
 pub mod coverage;
 mod eval;
+pub mod explain;
 mod parse;
 
 use std::collections::BTreeMap;

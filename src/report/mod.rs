@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::drift::{Report, Severity, Status};
+use crate::drift::{Report, SCP_NOTE, Severity, Status};
 
 /// Counts of a fleet run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -34,13 +34,31 @@ impl Summary {
     }
 }
 
-/// A fleet report: summary and one report per row, in file order.
+/// A fleet report: summary, the notes that hold for every row (the SCP
+/// note, once), and one report per row, in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FleetReport {
     /// Counts.
     pub summary: Summary,
-    /// One report per row.
+    /// Limits of the check that hold for every row.
+    pub notes: Vec<String>,
+    /// One report per row (their notes are their own only).
     pub results: Vec<Report>,
+}
+
+impl FleetReport {
+    /// The fleet report of `results`: the SCP note moves from every row to
+    /// the report, said once.
+    pub fn new(mut results: Vec<Report>, api_calls: u64) -> FleetReport {
+        for r in &mut results {
+            r.notes.retain(|n| n != SCP_NOTE);
+        }
+        FleetReport {
+            summary: Summary::of(&results, api_calls),
+            notes: vec![SCP_NOTE.to_string()],
+            results,
+        }
+    }
 }
 
 /// One report as pretty JSON with a trailing newline.
@@ -72,10 +90,18 @@ pub fn text(r: &Report) -> String {
     out.push_str(&format!(
         "{}: {}{tenant}\n  role {}\n  deployed {}, latest {}\n",
         status_word(r.status),
-        r.module,
+        if r.module.is_empty() {
+            "module unknown"
+        } else {
+            &r.module
+        },
         r.role_arn,
         r.deployed_version.as_deref().unwrap_or("unknown"),
-        r.latest_version
+        if r.latest_version.is_empty() {
+            "unknown"
+        } else {
+            &r.latest_version
+        }
     ));
     if !r.features.is_empty() {
         let feats: Vec<String> = r
@@ -120,5 +146,8 @@ pub fn fleet_text(f: &FleetReport) -> String {
         "checked {}: {} ok, {} drift, {} error; {} API calls\n",
         s.checked, s.ok, s.drift, s.error, s.api_calls
     ));
+    for n in &f.notes {
+        out.push_str(&format!("note: {n}\n"));
+    }
     out
 }

@@ -10,25 +10,9 @@ use std::fmt::Write;
 
 use serde::{Deserialize, Serialize};
 
-use super::compare::{
-    Bump, Delta, FeatureChange, FeaturePermission, Granted, feature_changes, permissions,
-};
+use super::compare::{Bump, Delta, FeatureChange, feature_changes};
 use super::{Ledger, Release};
 use crate::compile::{CompiledModule, Grant};
-
-/// The permissions of `reference`, by feature.
-fn by_feature(reference: &[Grant]) -> BTreeMap<String, Vec<FeaturePermission>> {
-    let mut out: BTreeMap<String, Vec<FeaturePermission>> = BTreeMap::new();
-    for p in permissions(reference) {
-        out.entry(p.feature.clone()).or_default().push(p);
-    }
-    out
-}
-
-/// True when every permission of a feature (`wanted`) is granted by `grants`.
-fn fully_granted(wanted: Option<&Vec<FeaturePermission>>, grants: &Granted<'_>) -> bool {
-    wanted.is_none_or(|ps| ps.iter().all(|p| grants.covers(&p.permission)))
-}
 
 /// Feature ids of a grant list, first-seen order.
 fn feature_ids(grants: &[Grant]) -> Vec<String> {
@@ -41,38 +25,35 @@ fn feature_ids(grants: &[Grant]) -> Vec<String> {
     ids
 }
 
-/// For each feature of `reference`, the earliest version from which every
-/// later version in `history` (ascending, ending with the reference's own
-/// version) fully grants it.
+/// For each feature of `reference`, the first version of `history`
+/// (ascending) in which it is available.
+///
+/// A feature is available in a version when that version grants what the
+/// feature needed *in that version*: every version grants its own
+/// features, so it is the first version that has the feature. Judging an
+/// old version by what the latest release needs would mark a feature that a
+/// later release extended as missing from the versions before, as if their
+/// tenants could not use it at all; what an older version lacks of a newer
+/// one is drift's `version_behind` (permission by permission).
 fn since_in(
     reference: &[Grant],
     history: &[(&semver::Version, &[Grant])],
 ) -> BTreeMap<String, semver::Version> {
-    let wanted = by_feature(reference);
-    let indexed: Vec<(&semver::Version, Granted<'_>)> = history
-        .iter()
-        .map(|(v, grants)| (*v, Granted::new(grants.iter())))
-        .collect();
     let mut out = BTreeMap::new();
     for f in feature_ids(reference) {
-        let mut since = None;
-        for (v, grants) in indexed.iter().rev() {
-            if fully_granted(wanted.get(&f), grants) {
-                since = Some((*v).clone());
-            } else {
-                break;
-            }
-        }
-        if let Some(v) = since {
-            out.insert(f, v);
+        if let Some((v, _)) = history
+            .iter()
+            .find(|(_, grants)| grants.iter().any(|g| g.feature == f))
+        {
+            out.insert(f, (*v).clone());
         }
     }
     out
 }
 
-/// Each feature of `current` with the first version from which every
-/// released version up to `current` grants it fully (released versions below
-/// the current one, then the current one itself, released or not).
+/// Each feature of `current` with the first version that has it (released
+/// versions below the current one, then the current one itself, released or
+/// not): see [`since_in`].
 pub fn since(
     ledger: &Ledger,
     module: &str,
@@ -103,7 +84,7 @@ pub struct ModuleCapabilities {
     /// Features of the latest release: description and "since" version.
     pub features: BTreeMap<String, FeatureSince>,
     /// Every released version, ascending, with the features of the latest
-    /// release that it fully grants.
+    /// release available in it.
     pub versions: Vec<VersionCapabilities>,
 }
 
@@ -112,16 +93,18 @@ pub struct ModuleCapabilities {
 pub struct FeatureSince {
     /// What the feature is for.
     pub description: String,
-    /// First released version from which every later release grants it fully.
+    /// First released version in which the feature is available (grants
+    /// what the feature needed in that version).
     pub since: String,
 }
 
-/// The features one released version fully grants.
+/// The features available in one released version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VersionCapabilities {
     /// The version.
     pub version: String,
-    /// Feature ids (as judged against the latest release's permissions), sorted.
+    /// Ids of the latest release's features that this version has (it grants
+    /// what each needed in this version), sorted.
     pub features: Vec<String>,
 }
 
@@ -176,14 +159,12 @@ pub(super) fn module_capabilities(releases: &[&Release]) -> Option<ModuleCapabil
             )
         })
         .collect();
-    let wanted = by_feature(&latest.grants);
     let versions = releases
         .iter()
         .map(|r| {
-            let granted = Granted::new(&r.grants);
             let mut features: Vec<String> = ids
                 .iter()
-                .filter(|f| fully_granted(wanted.get(*f), &granted))
+                .filter(|f| r.grants.iter().any(|g| &g.feature == *f))
                 .cloned()
                 .collect();
             features.sort();

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use super::call::classify;
 use super::{AwsReader, Ctx};
-use crate::live::{RawDoc, ReadError, ReadErrorKind, RoleSnapshot, RoleTarget, decode_document};
+use crate::live::{
+    AttachedPolicy, RawDoc, ReadError, ReadErrorKind, RoleSnapshot, RoleTarget, decode_document,
+};
 
 impl AwsReader {
     pub(super) async fn read_with(
@@ -84,7 +86,11 @@ impl AwsReader {
             for p in page.attached_policies() {
                 let parn = p.policy_arn().unwrap_or_default();
                 let pname = p.policy_name().unwrap_or_default();
-                attached.push(self.managed_policy(ctx, parn, pname).await?);
+                attached.push(readable_or_unknown(
+                    self.managed_policy(ctx, parn, pname).await,
+                    parn,
+                    pname,
+                )?);
             }
             marker = page.marker().map(str::to_string);
             if !page.is_truncated() || marker.is_none() {
@@ -99,7 +105,11 @@ impl AwsReader {
         {
             Some(barn) => {
                 let bname = barn.rsplit('/').next().unwrap_or(barn);
-                Some(self.managed_policy(ctx, barn, bname).await?)
+                Some(readable_or_unknown(
+                    self.managed_policy(ctx, barn, bname).await,
+                    barn,
+                    bname,
+                )?)
             }
             None => None,
         };
@@ -130,5 +140,26 @@ impl AwsReader {
             boundary,
             stack,
         })
+    }
+}
+
+/// A managed policy the role may not read (the self-audit statement reads
+/// only the module's own policies and AWS managed ones, so a customer's
+/// boundary or a policy attached by hand is refused) is returned without its
+/// document: drift reports it as `unreadable_policy` and checks the rest,
+/// instead of the whole role reading as `access_denied`.
+fn readable_or_unknown(
+    got: Result<AttachedPolicy, ReadError>,
+    arn: &str,
+    name: &str,
+) -> Result<AttachedPolicy, ReadError> {
+    match got {
+        Err(e) if e.kind == ReadErrorKind::AccessDenied => Ok(AttachedPolicy {
+            arn: arn.to_string(),
+            name: name.to_string(),
+            version_id: None,
+            document: None,
+        }),
+        other => other,
     }
 }

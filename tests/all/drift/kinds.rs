@@ -141,8 +141,11 @@ async fn as_deployed_is_ok() {
     assert!(r.notes[0].contains("SCP"));
 }
 
+/// The customer edits the managed policy (a new default version without
+/// PublishFlows1): one `policy_changed` naming it, the four permissions under
+/// it, and the fix restores the version the stack created.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn missing_permission_when_a_statement_is_removed() {
+async fn policy_changed_when_a_statement_is_removed() {
     let role = role(2).await;
     role.edit_policy(|doc| {
         let st = doc["Statement"].as_array_mut().unwrap();
@@ -151,24 +154,32 @@ async fn missing_permission_when_a_statement_is_removed() {
     .await;
     let r = role.check().await;
     assert_eq!(r.status, Status::Drift);
-    assert_eq!(kinds(&r), [Kind::MissingPermission]);
-    assert_eq!(r.findings.len(), 4, "{r:#?}");
+    assert_eq!(kinds(&r), [Kind::PolicyChanged], "{r:#?}");
+    assert_eq!(r.findings.len(), 1, "{r:#?}");
     let f = &r.findings[0];
+    assert_eq!(f.policy.as_deref(), Some("CXPortal-contact-flows-1"));
     assert_eq!(f.feature.as_deref(), Some("publish-flows"));
-    assert_eq!(f.action.as_deref(), Some("connect:CreateContactFlow"));
+    assert!(f.message.contains("default version `v2`"), "{}", f.message);
+    assert!(
+        f.fix.contains(&format!(
+            "`aws iam set-default-policy-version --policy-arn {} --version-id v1`",
+            role.policy_arn()
+        )),
+        "{}",
+        f.fix
+    );
+    assert_eq!(f.permissions.len(), 4, "{f:#?}");
+    let p = &f.permissions[0];
+    assert_eq!(p.action, "connect:CreateContactFlow");
+    assert_eq!(p.statement, "PublishFlows1");
     assert_eq!(
-        f.resource.as_deref(),
-        Some(
-            format!(
-                "arn:aws:connect:eu-west-2:{}:instance/{}/contact-flow/*",
-                role.account,
-                crate::live::readers::INSTANCE
-            )
-            .as_str()
+        p.resource,
+        format!(
+            "arn:aws:connect:eu-west-2:{}:instance/{}/contact-flow/*",
+            role.account,
+            crate::live::readers::INSTANCE
         )
     );
-    assert!(f.message.contains("PublishFlows1"), "{}", f.message);
-    assert!(f.fix.contains("1.2.0"), "{}", f.fix);
     let pf = r.features.iter().find(|f| f.id == "publish-flows").unwrap();
     assert!(!pf.available);
     assert!(

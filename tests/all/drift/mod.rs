@@ -5,6 +5,9 @@
 //! from authorization-details files; the fleet through the CLI.
 
 #[cfg(feature = "aws")]
+mod asked;
+mod behind;
+#[cfg(feature = "aws")]
 mod fleet;
 #[cfg(feature = "aws")]
 mod kinds;
@@ -15,7 +18,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use rolesmith::compile::CompiledModule;
-use rolesmith::drift::{ModuleVersions, Report, Subject};
+use rolesmith::drift::{ModuleVersions, Report, Subject, VersionLayout};
 use rolesmith::live::{ReadError, RoleSnapshot};
 use rolesmith::manifest::Config;
 use rolesmith::version::{Ledger, Release};
@@ -25,6 +28,8 @@ pub struct Project {
     pub config: Config,
     pub compiled: Vec<CompiledModule>,
     pub ledger: Ledger,
+    /// Released versions' managed policies, from `generated/`, per module.
+    pub layouts: Vec<(String, Vec<VersionLayout>)>,
 }
 
 pub fn project() -> &'static Project {
@@ -40,10 +45,28 @@ pub fn project() -> &'static Project {
             rolesmith::compile::compile_project(rolesmith::catalogue::catalogue(), &project)
                 .unwrap();
         let ledger = rolesmith::pipeline::read_ledger(root).unwrap();
+        let layouts = compiled
+            .iter()
+            .map(|c| {
+                let of_module = ledger
+                    .releases(&c.module)
+                    .iter()
+                    .map(|r| {
+                        let path =
+                            root.join(rolesmith::pipeline::layout::template(&c.module, &r.version));
+                        let t: serde_json::Value =
+                            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+                        (r.version.clone(), rolesmith::drift::policy_layouts(&t))
+                    })
+                    .collect();
+                (c.module.clone(), of_module)
+            })
+            .collect();
         Project {
             config: project.config,
             compiled,
             ledger,
+            layouts,
         }
     })
 }
@@ -65,6 +88,7 @@ impl Project {
         let versions = ModuleVersions {
             latest: self.module(&subject.module),
             releases: &releases,
+            layouts: self.layouts_of(&subject.module),
         };
         rolesmith::drift::check(
             rolesmith::catalogue::catalogue(),
@@ -73,6 +97,36 @@ impl Project {
             subject,
             read,
         )
+    }
+
+    /// [`Project::check`] as when `generated/` holds no released template:
+    /// older versions' managed policies are unknown.
+    pub fn check_without_templates(
+        &self,
+        subject: &Subject,
+        read: Result<&RoleSnapshot, &ReadError>,
+    ) -> Report {
+        let releases = self.releases(&subject.module, &[]);
+        let versions = ModuleVersions {
+            latest: self.module(&subject.module),
+            releases: &releases,
+            layouts: &[],
+        };
+        rolesmith::drift::check(
+            rolesmith::catalogue::catalogue(),
+            &self.config,
+            &versions,
+            subject,
+            read,
+        )
+    }
+
+    /// Released versions' managed policies of module `id`.
+    pub fn layouts_of(&self, id: &str) -> &[VersionLayout] {
+        self.layouts
+            .iter()
+            .find(|(m, _)| m == id)
+            .map_or(&[][..], |(_, l)| l.as_slice())
     }
 
     /// Released versions of `id`, plus `extra` (older versions made up by a test).

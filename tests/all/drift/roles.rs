@@ -6,11 +6,18 @@
 //! `region`, `role_arn`) and what was read: `authorization_details` (the JSON
 //! of `aws iam get-account-authorization-details`, read with the offline
 //! reader) or `read_error` (a read failure as the AWS reader reports it).
-//! Older versions come from the repository's release ledger.
+//! Older versions come from the repository's release ledger. Optional:
+//! `asked_role_arn` (the ARN the check was asked for, when the reader
+//! returned another: `wrong_account`), `module` left out (taken from the
+//! role's `rolesmith:module` tag, as `drift` without `--module`), and
+//! `released_templates: false` (the released templates are not in
+//! `generated/`, so older versions' managed policies cannot be named).
 
 use std::path::Path;
 
-use rolesmith::drift::{Report, Subject};
+use rolesmith::drift::{
+    ModuleChoice, Report, Subject, choose_module, mismatch_report, unresolved_report,
+};
 use rolesmith::live::offline::AuthDetailsReader;
 use rolesmith::live::{ReadError, ReadErrorKind, RoleReader, RoleSnapshot, RoleTarget};
 use serde::Deserialize;
@@ -23,10 +30,13 @@ use super::project;
 struct Case {
     /// What the case is and what the check must find (read by people).
     about: String,
-    module: String,
+    module: Option<String>,
     tenant: Option<String>,
     region: Option<String>,
     role_arn: String,
+    asked_role_arn: Option<String>,
+    #[serde(default = "yes")]
+    released_templates: bool,
     authorization_details: Option<Value>,
     read_error: Option<CaseError>,
 }
@@ -36,6 +46,10 @@ struct Case {
 struct CaseError {
     kind: String,
     message: String,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn read_error_kind(s: &str) -> ReadErrorKind {
@@ -72,14 +86,36 @@ fn check_case(path: &Path) -> (Case, Report) {
         path.display()
     );
     let p = project();
+    let asked = case.asked_role_arn.clone().unwrap_or(case.role_arn.clone());
+    let read = read(&case, path);
+    let module = match choose_module(case.module.as_deref(), read.as_ref()) {
+        ModuleChoice::Use { module, .. } => module,
+        ModuleChoice::Mismatch { asked: m, tagged } => {
+            let report = mismatch_report(
+                case.tenant.clone(),
+                &asked,
+                &m,
+                &tagged,
+                read.as_ref().unwrap(),
+            );
+            return (case, report);
+        }
+        ModuleChoice::Unknown => {
+            let report = unresolved_report(case.tenant.clone(), &asked, read.as_ref().unwrap_err());
+            return (case, report);
+        }
+    };
     let subject = Subject {
         tenant: case.tenant.clone(),
-        module: case.module.clone(),
-        role_arn: case.role_arn.clone(),
+        module,
+        role_arn: asked,
         region: case.region.clone(),
     };
-    let read = read(&case, path);
-    let report = p.check(&subject, &[], read.as_ref());
+    let report = if case.released_templates {
+        p.check(&subject, &[], read.as_ref())
+    } else {
+        p.check_without_templates(&subject, read.as_ref())
+    };
     (case, report)
 }
 
@@ -97,9 +133,8 @@ fn role_snapshots() {
     });
 }
 
-/// Every finding kind `drift::check` can give for a role of the project
-/// (all but `read_failed` of an unknown fleet module, which is
-/// `check_unknown_module`) appears in at least one case.
+/// Every finding kind `drift` can give for a role of the project appears in
+/// at least one case.
 #[test]
 fn cases_cover_every_finding_kind() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drift/roles");
@@ -126,6 +161,10 @@ fn cases_cover_every_finding_kind() {
         "version_behind",
         "excess_permission",
         "unknown_version",
+        "wrong_account",
+        "module_mismatch",
+        "policy_detached",
+        "policy_changed",
     ];
     let missing: Vec<&str> = all.into_iter().filter(|k| !seen.contains(k)).collect();
     assert!(missing.is_empty(), "no case gives {missing:?}");

@@ -251,6 +251,7 @@ async fn a_refused_assume_role_is_access_denied_and_not_retried() {
     let versions = rolesmith::drift::ModuleVersions {
         latest: p.module("contact-flows"),
         releases: &releases,
+        layouts: p.layouts_of("contact-flows"),
     };
     let subject = rolesmith::drift::Subject {
         module: "contact-flows".into(),

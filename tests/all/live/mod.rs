@@ -5,7 +5,7 @@
 #[cfg(feature = "aws")]
 pub mod deploy;
 #[cfg(feature = "aws")]
-mod faults;
+pub mod faults;
 #[cfg(feature = "aws")]
 pub mod moto;
 mod offline;

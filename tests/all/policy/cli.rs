@@ -135,3 +135,153 @@ fn batch_answers_lines_after_invalid_utf8() {
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// Issue 11: an unknown action warns on stderr with a did-you-mean, and the
+/// decision is the same as without the warning.
+#[test]
+fn single_unknown_action_warns() {
+    snap!(
+        "simulate_single_unknown_action",
+        simulate(&[
+            "--policy",
+            "kms.json",
+            "--action",
+            "kms:Decrpyt",
+            "--resource",
+            "arn:aws:kms:eu-west-2:111122223333:key/k-1",
+        ])
+    );
+}
+
+/// Issue 11: a context key the action never carries warns; `implicitDeny`
+/// names the statement that names the action and why it failed (the
+/// resource, and the condition's value).
+#[test]
+fn single_implicit_deny_explains_and_warns_on_foreign_keys() {
+    snap!(
+        "simulate_single_implicit_deny_explained",
+        simulate(&[
+            "--policy",
+            "kms.json",
+            "--action",
+            "kms:Decrypt",
+            "--resource",
+            "arn:aws:kms:eu-west-2:111122223333:key/k-2",
+            "--context",
+            "kms:ViaService=ec2.eu-west-2.amazonaws.com",
+            "--context",
+            "connect:InstanceId=i-1",
+        ])
+    );
+    snap!(
+        "simulate_single_implicit_deny_explained_json",
+        simulate(&[
+            "--policy",
+            "kms.json",
+            "--action",
+            "kms:Decrypt",
+            "--resource",
+            "arn:aws:kms:eu-west-2:111122223333:key/k-1",
+            "--format",
+            "json",
+        ])
+    );
+}
+
+/// Issue 11: `--policy` and `--boundary` are the defaults of batch lines
+/// that leave them out (`"policies": []` is no policy at all); lines carry
+/// `explanation` for an implicit deny and `warnings`.
+#[test]
+fn batch_defaults_explanations_and_warnings() {
+    snap!(
+        "simulate_batch_defaults",
+        simulate(&["--batch", "defaults.jsonl", "--policy", "kms.json"])
+    );
+    // The decisions are the single-request ones, warnings or not.
+    let out = simulate(&["--batch", "defaults.jsonl", "--policy", "kms.json"])
+        .output()
+        .unwrap();
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let decisions: Vec<&str> = lines
+        .iter()
+        .map(|l| l["decision"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        decisions,
+        [
+            "allowed",
+            "implicitDeny",
+            "implicitDeny",
+            "implicitDeny",
+            "allowed",
+            "implicitDeny"
+        ]
+    );
+    assert!(
+        lines[3]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `kms:Decrypt`?")
+    );
+    assert!(
+        lines[4]["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("`s3:prefix`")
+    );
+    assert_eq!(
+        lines[2]["explanation"][0]["reasons"][0]["kind"],
+        "conditionKeyAbsent"
+    );
+    // With a boundary that allows only DescribeKey, the boundary's statements are explained.
+    let dir = tempfile::tempdir().unwrap();
+    let b = dir.path().join("b.json");
+    std::fs::write(
+        &b,
+        r#"{"Version":"2012-10-17","Statement":[{"Sid":"OnlyKey2","Effect":"Allow","Action":"kms:*","Resource":"arn:aws:kms:eu-west-2:111122223333:key/k-2"}]}"#,
+    )
+    .unwrap();
+    let out = simulate(&[
+        "--batch",
+        "defaults.jsonl",
+        "--policy",
+        "kms.json",
+        "--boundary",
+        b.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    let first: serde_json::Value = serde_json::from_str(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["decision"], "implicitDeny");
+    assert_eq!(first["boundaryBlocked"], true);
+    assert_eq!(first["explanation"][0]["sid"], "OnlyKey2");
+    assert_eq!(first["explanation"][0]["reasons"][0]["kind"], "resource");
+}
+
+/// The batch line format is in `--help`.
+#[test]
+fn help_documents_the_batch_line_format() {
+    let out = simulate(&["--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "\"policies\"",
+        "\"boundary\"",
+        "\"context\"",
+        "defaults to the",
+        "\"warnings\"",
+        "\"explanation\"",
+    ] {
+        assert!(help.contains(needle), "{needle} missing from:\n{help}");
+    }
+}
