@@ -5,9 +5,11 @@
 #[cfg(feature = "aws")]
 pub mod deploy;
 #[cfg(feature = "aws")]
-mod faults;
+pub mod faults;
 #[cfg(feature = "aws")]
 pub mod moto;
 mod offline;
 #[cfg(feature = "aws")]
 pub mod readers;
+#[cfg(feature = "aws")]
+mod unreachable;
