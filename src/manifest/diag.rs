@@ -678,6 +678,17 @@ mod tests {
         out
     }
 
+    /// The label's `^` starts in the column of `word` in the shown line.
+    fn assert_label_under(out: &str, shown: &str, word: &str) {
+        let mark = out.lines().find(|l| l.contains("^^")).unwrap();
+        let col = |l: &str, at: usize| l.get(..at).unwrap().chars().count();
+        assert_eq!(
+            col(mark, mark.find('^').unwrap()),
+            col(shown, shown.find(word).unwrap()),
+            "{out}"
+        );
+    }
+
     fn problem_at(text: &str, needle: &str) -> Problem {
         let f = SourceFile::new("m.yaml", text);
         let offset = text.find(needle).unwrap();
@@ -706,14 +717,7 @@ mod tests {
         assert!(shown.starts_with(" 1 | …xxx"), "{shown}");
         assert!(shown.ends_with("bogus: 1"), "{shown}");
         assert!(shown.chars().count() <= WINDOW + 10, "{shown}");
-        // The label is under `bogus`.
-        let mark = out.lines().find(|l| l.contains("^^")).unwrap();
-        let col = |l: &str, at: usize| l.get(..at).unwrap().chars().count();
-        assert_eq!(
-            col(mark, mark.find('^').unwrap()),
-            col(shown, shown.find("bogus").unwrap()),
-            "{out}"
-        );
+        assert_label_under(&out, shown, "bogus");
     }
 
     #[test]
@@ -727,13 +731,7 @@ mod tests {
             shown.starts_with(" 1 | …éé") && shown.ends_with("yy…"),
             "{shown}"
         );
-        let mark = out.lines().find(|l| l.contains("^^")).unwrap();
-        let col = |l: &str, at: usize| l.get(..at).unwrap().chars().count();
-        assert_eq!(
-            col(mark, mark.find('^').unwrap()),
-            col(shown, shown.find("bogus").unwrap()),
-            "{out}"
-        );
+        assert_label_under(&out, shown, "bogus");
         assert!(out.contains("[m.yaml:1:501]"), "{out}");
     }
 

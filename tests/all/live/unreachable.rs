@@ -94,30 +94,40 @@ fn an_unreachable_endpoint_over_200_rows_stops_early_and_reports_every_row() {
     }
 }
 
+/// `drift --fleet FLEET OPTION=VALUE` is refused with exit 2 and clap's
+/// message naming the value and the option (`<PLACEHOLDER>` as in `--help`);
+/// returns the run.
+fn assert_refused(dir: &std::path::Path, fleet: &str, option: &str, value: &str) -> util::Run {
+    let arg = format!("{option}={value}");
+    let out = drift(dir, &["--fleet", fleet, &arg]);
+    assert_eq!(out.code, 2, "{arg}: {}", out.text());
+    let placeholder = match option {
+        "--concurrency" => "CONCURRENCY",
+        _ => "SECONDS",
+    };
+    assert!(
+        out.stderr.contains(&format!(
+            "invalid value '{value}' for '{option} <{placeholder}>'"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.is_empty());
+    out
+}
+
 #[test]
 fn concurrency_is_1_to_256() {
     let dir = tempfile::tempdir().unwrap();
     let fleet = fleet_file(dir.path(), 1);
     let fleet = fleet.to_str().unwrap();
-    for bad in ["0", "257", "100000", "-1", "many"] {
-        let arg = format!("--concurrency={bad}");
-        let out = drift(dir.path(), &["--fleet", fleet, &arg]);
-        assert_eq!(out.code, 2, "{arg}: {}", out.text());
-        assert!(
-            out.stderr.contains(&format!(
-                "invalid value '{bad}' for '--concurrency <CONCURRENCY>'"
-            )),
-            "{}",
-            out.stderr
-        );
-        assert!(out.stdout.is_empty());
+    for bad in ["257", "-1", "many"] {
+        assert_refused(dir.path(), fleet, "--concurrency", bad);
     }
-    for (bad, why) in [
-        ("0", "0 is not in 1..=256"),
-        ("100000", "100000 is not in 1..=256"),
-    ] {
-        let out = drift(dir.path(), &["--fleet", fleet, "--concurrency", bad]);
-        assert!(out.stderr.contains(why), "{}", out.stderr);
+    for bad in ["0", "100000"] {
+        let out = assert_refused(dir.path(), fleet, "--concurrency", bad);
+        let why = format!("{bad} is not in 1..=256");
+        assert!(out.stderr.contains(&why), "{}", out.stderr);
     }
     // The bounds themselves are accepted: the run reads (and fails on) the row.
     let endpoint = closed_endpoint();
@@ -143,17 +153,6 @@ fn row_timeout_is_1_to_3600_seconds() {
     let dir = tempfile::tempdir().unwrap();
     let fleet = fleet_file(dir.path(), 1);
     for bad in ["0", "3601", "1.5"] {
-        let out = drift(
-            dir.path(),
-            &["--fleet", fleet.to_str().unwrap(), "--row-timeout", bad],
-        );
-        assert_eq!(out.code, 2, "--row-timeout {bad}: {}", out.text());
-        assert!(
-            out.stderr.contains(&format!(
-                "invalid value '{bad}' for '--row-timeout <SECONDS>'"
-            )),
-            "{}",
-            out.stderr
-        );
+        assert_refused(dir.path(), fleet.to_str().unwrap(), "--row-timeout", bad);
     }
 }
