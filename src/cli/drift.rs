@@ -44,9 +44,13 @@ pub struct DriftArgs {
     /// Check every row of a fleet file (YAML list of tenant, module, role_arn, external_id, region).
     #[arg(long, value_name = "FILE", conflicts_with_all = ["module", "role_arn"])]
     pub fleet: Option<PathBuf>,
-    /// Rows checked at once in fleet mode.
-    #[arg(long, default_value_t = 8)]
-    pub concurrency: usize,
+    /// Rows checked at once in fleet mode (1 to 256).
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub concurrency: u16,
+    /// Seconds allowed to read one role, every retry included; past it the row is `read_failed` (timed out).
+    #[arg(long, value_name = "SECONDS", default_value_t = crate::live::retry::DEFAULT_ROW_TIMEOUT_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub row_timeout: u64,
     /// AWS named profile.
     #[arg(long, env = "AWS_PROFILE")]
     pub profile: Option<String>,
@@ -303,6 +307,10 @@ fn aws_options(a: &DriftArgs) -> crate::live::aws::AwsOptions {
         profile: a.profile.clone(),
         region: a.region.clone(),
         endpoint_url: a.endpoint_url.clone(),
+        retry: crate::live::retry::RetryPolicy {
+            row_timeout: std::time::Duration::from_secs(a.row_timeout),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -360,7 +368,8 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let read = match crate::live::fleet::read_fleet(&aws_options(a), rows, a.concurrency, &progress)
+    let concurrency = usize::from(a.concurrency);
+    let read = match crate::live::fleet::read_fleet(&aws_options(a), rows, concurrency, &progress)
     {
         Ok(r) => r,
         Err(e) => {
@@ -369,6 +378,9 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
         }
     };
     progress.finish_and_clear();
+    if let Some(why) = &read.stopped {
+        super::eprint_error(why);
+    }
     let mut results = Vec::with_capacity(rows.len());
     for (row, got) in rows.iter().zip(&read.rows) {
         let subject = Subject {

@@ -1,5 +1,8 @@
-//! Fleet runner: reads every row of a fleet file with bounded concurrency.
-//! One row's failure never stops another; results come back in file order.
+//! Fleet runner: reads every row of a fleet file with bounded concurrency
+//! (1..=[`MAX_CONCURRENCY`]). One row's failure never stops another, and
+//! every row gets a result, in file order: when the reader's circuit breaker
+//! opens (the endpoint answers no connection), the rows not read yet fail at
+//! once with the reason, and [`FleetRead::stopped`] says so once.
 
 use std::sync::Arc;
 
@@ -26,9 +29,15 @@ pub struct FleetRead {
     pub rows: Vec<RowRead>,
     /// API calls made in total (shared AWS managed policies counted once).
     pub api_calls: u64,
+    /// Set when the circuit breaker stopped the run early: why, in one line.
+    pub stopped: Option<String>,
 }
 
-/// Reads every row, at most `concurrency` at once (at least 1), ticking
+/// Most rows read at once (`--concurrency` accepts 1..=256).
+pub const MAX_CONCURRENCY: usize = 256;
+
+/// Reads every row, at most `concurrency` at once (clamped to
+/// 1..=[`MAX_CONCURRENCY`]), ticking
 /// `progress` as rows finish. Blocking: starts its own runtime.
 pub fn read_fleet(
     opts: &AwsOptions,
@@ -50,7 +59,7 @@ pub async fn read_fleet_with(
     concurrency: usize,
     progress: &ProgressBar,
 ) -> FleetRead {
-    let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+    let permits = Arc::new(Semaphore::new(concurrency.clamp(1, MAX_CONCURRENCY)));
     let before = reader.api_calls();
     let mut handles = Vec::with_capacity(rows.len());
     for row in rows {
@@ -83,5 +92,6 @@ pub async fn read_fleet_with(
     FleetRead {
         rows: out,
         api_calls: reader.api_calls() - before,
+        stopped: reader.stopped(),
     }
 }

@@ -1,8 +1,12 @@
 //! Retry policy for live reads: exponential backoff with full jitter on
-//! throttling, 5xx and timeouts, as AWS recommends for IAM and STS (which
-//! publish no rates). Pure: the async loop that sleeps lives in `aws`.
+//! every transient fault (throttling, 5xx, timeouts, connections refused,
+//! reset or closed mid-response), as AWS recommends for IAM and STS (which
+//! publish no rates); a deadline per row; and a circuit breaker shared by
+//! every row of a run, which stops a fleet early when the endpoint answers
+//! no connection at all. Pure: the async loop that sleeps lives in `aws`.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How often and how long to retry one API call.
@@ -16,7 +20,21 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Time allowed to each attempt before it counts as timed out.
     pub attempt_timeout: Duration,
+    /// Time allowed to one row (one role, every call and retry included);
+    /// past it the row is reported as timed out (`--row-timeout`).
+    pub row_timeout: Duration,
+    /// Attempts in a row, across every row of the run, that got no answer at
+    /// all (refused, reset or closed before a response, timed out) after
+    /// which the endpoint is taken as down and no further call is made
+    /// (0: never).
+    pub breaker_after: u32,
 }
+
+/// Default of `--row-timeout`, in seconds.
+pub const DEFAULT_ROW_TIMEOUT_SECS: u64 = 60;
+
+/// Default of [`RetryPolicy::breaker_after`].
+pub const DEFAULT_BREAKER_AFTER: u32 = 10;
 
 impl Default for RetryPolicy {
     fn default() -> Self {
@@ -25,6 +43,8 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(20),
             attempt_timeout: Duration::from_secs(20),
+            row_timeout: Duration::from_secs(DEFAULT_ROW_TIMEOUT_SECS),
+            breaker_after: DEFAULT_BREAKER_AFTER,
         }
     }
 }
@@ -50,10 +70,81 @@ impl RetryPolicy {
 pub enum Transient {
     /// Throttling: retry after backoff.
     Throttled,
-    /// A server error (5xx) or a dropped connection: retry after backoff.
+    /// A server error (5xx), or a response cut off mid-way: retry after backoff.
     ServerError,
-    /// The attempt timed out: retry after backoff.
+    /// No answer at all: the connection was refused, reset or closed before
+    /// a response. Retry after backoff; counts towards the breaker.
+    NoAnswer,
+    /// The attempt timed out: retry after backoff; counts towards the breaker.
     TimedOut,
+}
+
+impl Transient {
+    /// True when the endpoint gave no answer at all (what the breaker counts).
+    pub fn is_no_answer(self) -> bool {
+        matches!(self, Transient::NoAnswer | Transient::TimedOut)
+    }
+}
+
+/// The circuit breaker of one run: opens after `threshold` attempts in a
+/// row (across every row) got no answer, and stays open, so the rows not
+/// yet read fail at once instead of each retrying against a dead endpoint.
+/// Any answer, even an error, closes the count again.
+#[derive(Debug)]
+pub struct Breaker {
+    threshold: u32,
+    silent: AtomicU32,
+    open: AtomicBool,
+    /// Why it opened: the last failure, in words.
+    reason: Mutex<Option<String>>,
+}
+
+impl Breaker {
+    /// A closed breaker opening after `threshold` silent attempts (0: never).
+    pub fn new(threshold: u32) -> Self {
+        Breaker {
+            threshold,
+            silent: AtomicU32::new(0),
+            open: AtomicBool::new(false),
+            reason: Mutex::new(None),
+        }
+    }
+
+    /// True once the endpoint is taken as down.
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Acquire)
+    }
+
+    /// The endpoint answered (a response of any status).
+    pub fn answered(&self) {
+        self.silent.store(0, Ordering::Release);
+    }
+
+    /// An attempt got no answer; `why` describes it. Returns true when this
+    /// attempt opened the breaker.
+    pub fn no_answer(&self, why: impl FnOnce() -> String) -> bool {
+        let n = self.silent.fetch_add(1, Ordering::AcqRel).saturating_add(1);
+        if self.threshold == 0 || n < self.threshold || self.open.swap(true, Ordering::AcqRel) {
+            return false;
+        }
+        if let Ok(mut r) = self.reason.lock() {
+            *r = Some(why());
+        }
+        true
+    }
+
+    /// Attempts in a row needed to open it.
+    pub fn threshold(&self) -> u32 {
+        self.threshold
+    }
+
+    /// When open: the failure that opened it.
+    pub fn reason(&self) -> Option<String> {
+        if !self.is_open() {
+            return None;
+        }
+        self.reason.lock().ok().and_then(|r| r.clone())
+    }
 }
 
 /// True for the error codes AWS services use for throttling.
@@ -116,7 +207,37 @@ mod tests {
             base_delay: Duration::from_millis(100),
             max_delay: Duration::from_millis(1000),
             attempt_timeout: Duration::from_secs(1),
+            ..RetryPolicy::default()
         }
+    }
+
+    #[test]
+    fn breaker_opens_after_silent_attempts_in_a_row_and_stays_open() {
+        let b = Breaker::new(3);
+        assert!(!b.no_answer(|| "refused".into()));
+        assert!(!b.no_answer(|| "refused".into()));
+        // An answer in between starts the count again.
+        b.answered();
+        assert!(!b.no_answer(|| "refused".into()));
+        assert!(!b.no_answer(|| "refused".into()));
+        assert!(!b.is_open());
+        assert_eq!(b.reason(), None);
+        assert!(b.no_answer(|| "connection refused".into()));
+        assert!(b.is_open());
+        // Opened once: later silences do not open it again, answers do not close it.
+        assert!(!b.no_answer(|| "other".into()));
+        b.answered();
+        assert!(b.is_open());
+        assert_eq!(b.reason().as_deref(), Some("connection refused"));
+    }
+
+    #[test]
+    fn a_breaker_of_zero_never_opens() {
+        let b = Breaker::new(0);
+        for _ in 0..100 {
+            assert!(!b.no_answer(String::new));
+        }
+        assert!(!b.is_open());
     }
 
     #[test]

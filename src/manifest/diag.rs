@@ -4,12 +4,21 @@
 //! also plain data (file, line, column, message, help) for tests and
 //! `--format json`. Loading never stops at the first problem: everything found
 //! is gathered into one [`Diagnostics`].
+//!
+//! Snippets stay small whatever the file: a line longer than [`LONG_LINE`]
+//! characters is shown as a window of about [`WINDOW`] columns around the
+//! problem (cut ends marked `…`), and a long line next to the problem's is
+//! left out of the context, while line and column still count in the whole
+//! file. A 10 MB one-line manifest gives a diagnostic of a few hundred bytes.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use miette::{Diagnostic, LabeledSpan, NamedSource, SourceCode, SourceSpan};
+use miette::{
+    Diagnostic, LabeledSpan, MietteError, MietteSpanContents, NamedSource, SourceCode, SourceSpan,
+    SpanContents,
+};
 use serde::Serialize;
 
 use super::yaml::Span;
@@ -68,27 +77,229 @@ impl SourceFile {
         label: impl Into<String>,
         help: Option<String>,
     ) -> Problem {
-        let (line, column, span) = match span {
+        let name = display_path(&self.name);
+        let (line, column, span, excerpt) = match span {
             Some(s) => {
-                let offset = s.offset.min(self.text.len());
+                let mut offset = s.offset.min(self.text.len());
+                while !self.text.is_char_boundary(offset) {
+                    offset -= 1;
+                }
                 let len = s.len.min(self.text.len() - offset);
                 let (line, column) = self.line_col(offset);
-                (line, column, Some(SourceSpan::new(offset.into(), len)))
+                let excerpt = self.excerpt(offset, line);
+                // A label never runs past what the snippet shows.
+                let len = match &excerpt {
+                    Some(e) => len.min(e.shown_end().saturating_sub(offset)),
+                    None => len,
+                };
+                (
+                    line,
+                    column,
+                    Some(SourceSpan::new(offset.into(), len)),
+                    excerpt,
+                )
             }
-            None => (0, 0, None),
+            None => (0, 0, None, None),
         };
         Problem {
             file: self.name.clone(),
             line,
             column,
             kind,
-            message: message.into(),
-            label: label.into(),
-            help,
+            message: bounded(message.into()),
+            label: bounded(label.into()),
+            help: help.map(bounded),
             severity: Severity::Error,
-            src: NamedSource::new(display_path(&self.name), Arc::clone(&self.text)),
+            src: Snippet {
+                whole: NamedSource::new(name.clone(), Arc::clone(&self.text)),
+                name,
+                file: self.clone(),
+                excerpt,
+            },
             span,
         }
+    }
+
+    /// Byte range of 1-based line `line`, without its line break.
+    fn line_range(&self, line: usize) -> Option<(usize, usize)> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        let end = if self.text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') && end > start {
+            end - 1
+        } else {
+            end
+        };
+        Some((start, end))
+    }
+
+    fn is_long(&self, line: usize) -> bool {
+        self.line_range(line).is_some_and(|(s, e)| {
+            self.text
+                .get(s..e)
+                .is_some_and(|t| t.len() > LONG_LINE && t.chars().nth(LONG_LINE).is_some())
+        })
+    }
+
+    /// The bounded snippet for a problem at `offset` on `line`, or `None`
+    /// when the lines around it are short enough to show as they are.
+    fn excerpt(&self, offset: usize, line: usize) -> Option<Excerpt> {
+        let (start, end) = self.line_range(line)?;
+        let neighbours_long = self.is_long(line.saturating_sub(1)) || self.is_long(line + 1);
+        if !self.is_long(line) && !neighbours_long {
+            return None;
+        }
+        let text = self.text.as_str();
+        if !self.is_long(line) {
+            // Only a neighbour is long: this line whole, without context.
+            return Some(Excerpt {
+                data: text.get(start..end)?.to_string(),
+                offset: start,
+                shown: end,
+                line: line - 1,
+            });
+        }
+        let at = offset.clamp(start, end);
+        // WINDOW characters: a third before the problem, the rest after it.
+        let from = text
+            .get(start..at)?
+            .char_indices()
+            .rev()
+            .nth(WINDOW / 3 - 1)
+            .map_or(start, |(i, _)| start + i);
+        let to = text
+            .get(from..end)?
+            .char_indices()
+            .nth(WINDOW)
+            .map_or(end, |(i, _)| from + i);
+        let cut_before = from > start && from >= ELLIPSIS.len();
+        let from = if cut_before { from } else { start };
+        let mut data = String::with_capacity(to - from + 2 * ELLIPSIS.len());
+        if cut_before {
+            data.push_str(ELLIPSIS);
+        }
+        data.push_str(text.get(from..to)?);
+        if to < end {
+            data.push_str(ELLIPSIS);
+        }
+        Some(Excerpt {
+            offset: if cut_before {
+                from - ELLIPSIS.len()
+            } else {
+                from
+            },
+            shown: to,
+            line: line - 1,
+            data,
+        })
+    }
+}
+
+/// Characters of a message (or label, or help) kept whole; a longer one
+/// (it quotes a huge value) keeps its start and end around a `…`.
+pub const LONG_MESSAGE: usize = 1_000;
+
+fn bounded(s: String) -> String {
+    if s.len() <= LONG_MESSAGE || s.chars().nth(LONG_MESSAGE).is_none() {
+        return s;
+    }
+    let head: String = s.chars().take(LONG_MESSAGE * 7 / 10).collect();
+    let tail_start = s
+        .char_indices()
+        .rev()
+        .nth(LONG_MESSAGE / 5 - 1)
+        .map_or(s.len(), |(i, _)| i);
+    format!(
+        "{head}{ELLIPSIS}{}",
+        s.get(tail_start..).unwrap_or_default()
+    )
+}
+
+/// A line longer than this (in characters) is shown as a window.
+pub const LONG_LINE: usize = 160;
+/// Characters of a long line shown around a problem.
+pub const WINDOW: usize = 120;
+/// Marks where a long line was cut.
+const ELLIPSIS: &str = "…";
+
+/// What a problem's snippet is read from: the whole file, or a window of
+/// one long line.
+#[derive(Clone)]
+struct Snippet {
+    name: String,
+    whole: NamedSource<Arc<String>>,
+    /// The whole file, for line and column of any offset.
+    file: SourceFile,
+    excerpt: Option<Excerpt>,
+}
+
+/// One line's window: the text shown and where it sits in the file.
+#[derive(Debug, Clone)]
+struct Excerpt {
+    /// What is shown: part of one line, with `…` where it was cut.
+    data: String,
+    /// The file offset `data` is shown at: a leading `…` stands just before
+    /// the window, so every file offset in the window keeps its place.
+    offset: usize,
+    /// File offset just past the last character shown.
+    shown: usize,
+    /// 0-based line.
+    line: usize,
+}
+
+/// The name and the window only: the file's text can be megabytes.
+impl fmt::Debug for Snippet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Snippet")
+            .field("name", &self.name)
+            .field("excerpt", &self.excerpt)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Excerpt {
+    fn shown_end(&self) -> usize {
+        self.shown
+    }
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let Some(e) = &self.excerpt else {
+            return self
+                .whole
+                .read_span(span, context_lines_before, context_lines_after);
+        };
+        let data = e.data.as_str();
+        // Asked for the span alone (the header's line and column): from the
+        // span's start, located in the whole file.
+        let skip = span.offset().saturating_sub(e.offset);
+        let (from, line, column) = if context_lines_before == 0
+            && context_lines_after == 0
+            && skip > 0
+            && data.is_char_boundary(skip.min(data.len()))
+        {
+            let (line, column) = self.file.line_col(span.offset());
+            (skip.min(data.len()), line - 1, column - 1)
+        } else {
+            (0, e.line, 0)
+        };
+        let shown = data.get(from..).unwrap_or(data);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            shown.as_bytes(),
+            SourceSpan::new((e.offset + from).into(), shown.len()),
+            line,
+            column,
+            1,
+        )))
     }
 }
 
@@ -308,7 +519,7 @@ pub struct Problem {
     /// An error stops the build; a warning is reported and the build goes on.
     pub severity: Severity,
     #[serde(skip)]
-    src: NamedSource<Arc<String>>,
+    src: Snippet,
     #[serde(skip)]
     span: Option<SourceSpan>,
 }
@@ -458,6 +669,122 @@ impl<'a> IntoIterator for &'a Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn render(p: &Problem) -> String {
+        let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::none())
+            .with_width(400);
+        let mut out = String::new();
+        handler.render_report(&mut out, p).unwrap();
+        out
+    }
+
+    /// The label's `^` starts in the column of `word` in the shown line.
+    fn assert_label_under(out: &str, shown: &str, word: &str) {
+        let mark = out.lines().find(|l| l.contains("^^")).unwrap();
+        let col = |l: &str, at: usize| l.get(..at).unwrap().chars().count();
+        assert_eq!(
+            col(mark, mark.find('^').unwrap()),
+            col(shown, shown.find(word).unwrap()),
+            "{out}"
+        );
+    }
+
+    fn problem_at(text: &str, needle: &str) -> Problem {
+        let f = SourceFile::new("m.yaml", text);
+        let offset = text.find(needle).unwrap();
+        f.problem(
+            Some(Span {
+                offset,
+                len: needle.len(),
+            }),
+            ProblemKind::UnknownKey,
+            "unknown key `bogus`",
+            "unknown key",
+            None,
+        )
+    }
+
+    #[test]
+    fn a_long_line_is_shown_as_a_window_with_the_whole_file_column() {
+        let text = format!("a: {}, bogus: 1\n", "x".repeat(1_000_000));
+        let p = problem_at(&text, "bogus");
+        assert_eq!((p.line, p.column), (1, 1_000_006));
+        let out = render(&p);
+        assert!(out.len() < 1_000, "{} bytes", out.len());
+        assert!(out.contains("[m.yaml:1:1000006]"), "{out}");
+        // About WINDOW characters of the line, cut ends marked.
+        let shown = out.lines().find(|l| l.starts_with(" 1 | ")).unwrap();
+        assert!(shown.starts_with(" 1 | …xxx"), "{shown}");
+        assert!(shown.ends_with("bogus: 1"), "{shown}");
+        assert!(shown.chars().count() <= WINDOW + 10, "{shown}");
+        assert_label_under(&out, shown, "bogus");
+    }
+
+    #[test]
+    fn a_cut_at_both_ends_keeps_the_label_under_the_value() {
+        let text = format!("{}bogus{}\n", "é".repeat(500), "y".repeat(500));
+        let p = problem_at(&text, "bogus");
+        assert_eq!((p.line, p.column), (1, 501));
+        let out = render(&p);
+        let shown = out.lines().find(|l| l.starts_with(" 1 | ")).unwrap();
+        assert!(
+            shown.starts_with(" 1 | …éé") && shown.ends_with("yy…"),
+            "{shown}"
+        );
+        assert_label_under(&out, shown, "bogus");
+        assert!(out.contains("[m.yaml:1:501]"), "{out}");
+    }
+
+    #[test]
+    fn a_long_neighbour_is_left_out_of_the_context() {
+        let long = "z".repeat(100_000);
+        let text = format!("a: {long}\nbogus: 1\nc: {long}\n");
+        let p = problem_at(&text, "bogus");
+        let out = render(&p);
+        assert!(out.len() < 600, "{out}");
+        assert!(out.contains(" 2 | bogus: 1"), "{out}");
+        assert!(!out.contains("zzz"), "{out}");
+        assert!(out.contains("[m.yaml:2:1]"), "{out}");
+    }
+
+    #[test]
+    fn a_message_quoting_a_huge_value_is_bounded() {
+        let key = format!("k{}", "é".repeat(1_000_000));
+        let text = format!("{key}: 1\n");
+        let f = SourceFile::new("m.yaml", text.as_str());
+        let p = f.problem(
+            Some(Span {
+                offset: 0,
+                len: key.len(),
+            }),
+            ProblemKind::UnknownKey,
+            format!("unknown key `{key}`; did you mean `module`?"),
+            "unknown key",
+            None,
+        );
+        assert!(
+            p.message.chars().count() <= LONG_MESSAGE + 1,
+            "{}",
+            p.message.len()
+        );
+        assert!(p.message.starts_with("unknown key `kéé"), "{}", p.message);
+        assert!(
+            p.message.ends_with("éé`; did you mean `module`?"),
+            "{}",
+            p.message
+        );
+        assert!(render(&p).len() < 4_000);
+    }
+
+    #[test]
+    fn short_lines_keep_their_context() {
+        let text = "a: 1\nbogus: 2\nc: 3\n";
+        let out = render(&problem_at(text, "bogus"));
+        for l in [" 1 | a: 1", " 2 | bogus: 2", " 3 | c: 3"] {
+            assert!(out.contains(l), "{out}");
+        }
+        assert!(!out.contains('…'), "{out}");
+    }
 
     #[test]
     fn line_and_column_from_the_index() {

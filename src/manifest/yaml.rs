@@ -7,11 +7,16 @@
 //! `config.rs`/`module.rs` walk it. Duplicate keys are passed through to us
 //! (not rejected by the parser) so they can be reported at the second key and
 //! validation can go on.
+//!
+//! Tags: only the core schema's (`!!str`, `!!int`, `!!float`, `!!bool`,
+//! `!!null`, `!!seq`, `!!map`) and the non-specific `!` keep a meaning in a
+//! manifest. Any other (`!Ref`, `!!binary`, `!custom`) is an error at the
+//! tagged node: ignoring it would silently change what the author wrote.
 
 use std::fmt;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde_saphyr::{DuplicateKeyPolicy, Options, Spanned};
+use serde_saphyr::{DuplicateKeyPolicy, Options, Spanned, Tagged};
 
 /// Byte range of a node in its file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -83,6 +88,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
     options.with_snippet = false;
     // `yes`/`no`/`on` stay strings: only `true`/`false` are booleans.
     options.strict_booleans = true;
+    // Application tags (`!Ref`, `!custom`) are refused by the parser itself;
+    // the standard ones it accepts are checked in `Node::deserialize`.
+    options.reject_unsupported_tags = true;
     match serde_saphyr::from_str_with_options::<Option<Node>>(text, options) {
         Ok(Some(node)) => Ok(node),
         // An empty file: a null document at its start.
@@ -92,6 +100,9 @@ pub fn parse(text: &str) -> Result<Node, SyntaxError> {
         }),
         Err(e) => {
             let e = e.without_snippet();
+            if let Some(err) = TagError::decode(&e.to_string()) {
+                return Err(err.explain());
+            }
             let span = e
                 .location()
                 .and_then(|l| span_of(&l, text))
@@ -126,6 +137,25 @@ fn explain(message: String, span: Option<Span>, text: &str) -> SyntaxError {
             span,
         };
     }
+    if let Some(tag) = message
+        .strip_prefix("unsupported tag `")
+        .and_then(|r| r.split('`').next())
+    {
+        return unknown_tag(tag, span);
+    }
+    if lower.contains("tagged scalar") {
+        // `!!timestamp 2001-01-01` and the like: a standard tag whose type a
+        // manifest has no use for.
+        let tag = span
+            .and_then(|s| text.get(..s.offset))
+            .and_then(|before| {
+                before
+                    .rsplit(char::is_whitespace)
+                    .find(|w| w.starts_with('!'))
+            })
+            .unwrap_or("!!");
+        return unknown_tag(tag, span);
+    }
     if message.contains("\\u{0}") {
         return SyntaxError {
             message: "a NUL byte: the file is binary or was damaged when it was copied".to_owned(),
@@ -156,6 +186,78 @@ fn explain(message: String, span: Option<Span>, text: &str) -> SyntaxError {
         message: format!("invalid YAML: {message}"),
         help: GENERIC.to_owned(),
         span,
+    }
+}
+
+/// The error for a tag a manifest cannot use.
+fn unknown_tag(tag: &str, span: Option<Span>) -> SyntaxError {
+    let help = if tag.starts_with("!!") {
+        format!(
+            "remove `{tag}`: rolesmith reads plain strings, numbers, booleans, lists and mappings; \
+             write the value itself (quote it to keep it a string)"
+        )
+    } else {
+        format!(
+            "remove `{tag}`: manifests and `rolesmith.yaml` are plain YAML, not CloudFormation \
+             (`!Ref`, `!Sub` and other short forms belong in templates); \
+             for a parameter in a resource write `${{Name}}`"
+        )
+    };
+    SyntaxError {
+        message: format!("unknown YAML tag `{tag}`"),
+        help,
+        span,
+    }
+}
+
+/// A standard tag with no meaning in a manifest, found while building the
+/// tree. serde gives a visitor's error no location, so it travels through
+/// the parser's error as text (with this prefix) and is decoded in [`parse`].
+struct TagError {
+    tag: String,
+    span: Span,
+}
+
+const TAG_ERROR: &str = "rolesmith-unknown-tag ";
+
+impl TagError {
+    fn encode(&self) -> String {
+        format!(
+            "{TAG_ERROR}{} {} {}",
+            self.span.offset, self.span.len, self.tag
+        )
+    }
+
+    fn decode(msg: &str) -> Option<TagError> {
+        let rest = msg.get(msg.find(TAG_ERROR)? + TAG_ERROR.len()..)?;
+        let mut parts = rest.splitn(3, ' ');
+        let offset = parts.next()?.parse().ok()?;
+        let len = parts.next()?.parse().ok()?;
+        let tag = parts.next()?.split_whitespace().next()?.to_string();
+        Some(TagError {
+            tag,
+            span: Span { offset, len },
+        })
+    }
+
+    fn explain(self) -> SyntaxError {
+        unknown_tag(&self.tag, Some(self.span))
+    }
+}
+
+/// Tags that keep their YAML meaning in a manifest (resolved form).
+fn tag_allowed(tag: &str) -> bool {
+    matches!(
+        tag.strip_prefix("tag:yaml.org,2002:"),
+        Some("str" | "int" | "float" | "bool" | "null" | "seq" | "map")
+    ) || tag == "!"
+}
+
+/// `tag:yaml.org,2002:binary` as its author wrote it (`!!binary`).
+fn tag_as_written(tag: &str) -> String {
+    match tag.strip_prefix("tag:yaml.org,2002:") {
+        Some(t) => format!("!!{t}"),
+        None => tag.to_string(),
     }
 }
 
@@ -207,7 +309,7 @@ fn byte_offset_of(text: &str, line: u64, column: u64) -> Option<usize> {
 
 impl<'de> Deserialize<'de> for Node {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = Spanned::<Value>::deserialize(d)?;
+        let Tagged(s, tag) = Tagged::<Spanned<Value>>::deserialize(d)?;
         let sp = s.referenced.span();
         let span = match (sp.byte_offset(), sp.byte_len()) {
             (Some(o), l) => Span {
@@ -217,6 +319,13 @@ impl<'de> Deserialize<'de> for Node {
             // Only string sources are parsed here, which always have byte offsets.
             (None, _) => Span::default(),
         };
+        if let Some(tag) = tag.filter(|t| !tag_allowed(t)) {
+            let err = TagError {
+                tag: tag_as_written(&tag),
+                span,
+            };
+            return Err(de::Error::custom(err.encode()));
+        }
         Ok(Node {
             value: s.value,
             span,
@@ -323,6 +432,37 @@ mod tests {
         assert_eq!(m[4].0.span.offset, text.find("a: 2").unwrap());
         assert_eq!(m[3].1.value, Value::Int(111122223333));
         assert_eq!(m[1].1.value, Value::Str("x".into()));
+    }
+
+    #[test]
+    fn unknown_tags_are_errors_at_the_tagged_value() {
+        for (text, tag, at) in [
+            ("a: !Ref x\n", "!Ref", "x"),
+            ("a: !!binary aGVsbG8=\n", "!!binary", "aGVsbG8="),
+            ("a:\n  - ok\n  - !custom y\n", "!custom", "y"),
+            ("a: !custom\n  b: 1\n", "!custom", "b"),
+            ("a: !!set {x}\n", "!!set", "{x}"),
+            ("a: !!timestamp 2001-01-01\n", "!!timestamp", "2001-01-01"),
+            ("!!binary aGVsbG8=\n", "!!binary", "aGVsbG8="),
+        ] {
+            let e = parse(text).unwrap_err();
+            assert_eq!(e.message, format!("unknown YAML tag `{tag}`"), "{text:?}");
+            assert!(e.help.contains(&format!("remove `{tag}`")), "{}", e.help);
+            let span = e.span.unwrap();
+            assert_eq!(span.offset, text.find(at).unwrap(), "{text:?} {span:?}");
+        }
+    }
+
+    #[test]
+    fn core_schema_tags_keep_their_meaning() {
+        let n = parse("a: !!str 1\nb: !!int 2\nc: ! x\nd: !!seq [1]\n").unwrap();
+        let Value::Map(m) = &n.value else {
+            panic!("{n:?}")
+        };
+        assert_eq!(m[0].1.value, Value::Str("1".into()));
+        assert_eq!(m[1].1.value, Value::Int(2));
+        assert_eq!(m[2].1.value, Value::Str("x".into()));
+        assert!(matches!(m[3].1.value, Value::Seq(_)));
     }
 
     #[test]

@@ -11,6 +11,8 @@ use rolesmith::manifest::{self, Diagnostics};
 
 use crate::util;
 
+mod long_lines;
+
 /// Plain-text, fixed-width rendering so snapshots do not depend on the terminal.
 fn render(d: &Diagnostics) -> String {
     let handler = GraphicalReportHandler::new_themed(GraphicalTheme::none()).with_width(100);

@@ -10,7 +10,7 @@ use aws_smithy_types::retry::RetryConfig;
 
 use super::call::classify;
 use super::{AwsReader, Ctx};
-use crate::live::retry::{Jitter, RetryPolicy};
+use crate::live::retry::{Breaker, Jitter, RetryPolicy};
 use crate::live::{ReadError, ReadErrorKind, RoleTarget};
 
 /// How to reach AWS: the AWS CLI's conventions, on top of the standard
@@ -67,12 +67,17 @@ impl AwsReader {
             page_size: opts.page_size,
             jitter: Jitter::from_entropy(),
             calls: AtomicU64::new(0),
+            breaker: Breaker::new(opts.retry.breaker_after),
             managed_cache: Mutex::new(HashMap::new()),
         }
     }
 
     /// Builds the clients for one read, assuming the target role first when asked.
-    pub(super) async fn context(&self, target: &RoleTarget) -> Result<Ctx, (ReadError, u64)> {
+    pub(super) async fn context(
+        &self,
+        target: &RoleTarget,
+        deadline: tokio::time::Instant,
+    ) -> Result<Ctx, (ReadError, u64)> {
         let mut conf = self.base.clone();
         if let Some(region) = &target.region {
             conf = conf
@@ -84,6 +89,7 @@ impl AwsReader {
             iam: aws_sdk_iam::Client::new(&conf),
             cfn_conf: conf.clone(),
             calls: AtomicU64::new(0),
+            deadline,
         };
         let Some(assume) = &target.assume_role else {
             return Ok(pre);
@@ -127,6 +133,7 @@ impl AwsReader {
             iam: aws_sdk_iam::Client::new(&assumed),
             cfn_conf: assumed,
             calls: AtomicU64::new(n),
+            deadline,
         })
     }
 }

@@ -4,8 +4,10 @@
 //! own self-audit permissions are enough (3 + k + 2m calls for k inline and m
 //! attached policies; AWS managed policies are fetched once per reader).
 //! The SDK's own retries are off: [`AwsReader`] retries each call itself
-//! (backoff with jitter, per-attempt timeout) so that it can count every
-//! attempt and classify what finally failed.
+//! (backoff with jitter, per-attempt timeout, a deadline per role) so that
+//! it can count every attempt and classify what finally failed; its circuit
+//! breaker, shared by every read, stops all reading once the endpoint has
+//! answered none of many attempts in a row.
 //!
 //! One file per job: `client` (configuration and assumed-role clients),
 //! `call` (one call with retries, and what a failure means), `role` (the
@@ -20,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use aws_config::SdkConfig;
 use tokio::sync::OnceCell;
 
-use super::retry::{Jitter, RetryPolicy};
+use super::retry::{Breaker, Jitter, RetryPolicy};
 use super::{AttachedPolicy, ReadError, ReadErrorKind, RoleSnapshot, RoleTarget, role_name_of};
 
 mod blocking;
@@ -42,6 +44,8 @@ pub struct AwsReader {
     page_size: Option<i32>,
     jitter: Jitter,
     calls: AtomicU64,
+    /// Shared by every read of this reader (every row of a fleet).
+    breaker: Breaker,
     /// AWS managed policies are identical in every account: one fetch per ARN.
     managed_cache: Mutex<HashMap<String, Arc<OnceCell<AttachedPolicy>>>>,
 }
@@ -55,12 +59,13 @@ impl std::fmt::Debug for AwsReader {
     }
 }
 
-/// Per-read state: the IAM client (maybe with assumed credentials) and the
-/// number of calls this read made.
+/// Per-read state: the IAM client (maybe with assumed credentials), the
+/// number of calls this read made, and when it must give up.
 struct Ctx {
     iam: aws_sdk_iam::Client,
     cfn_conf: SdkConfig,
     calls: AtomicU64,
+    deadline: tokio::time::Instant,
 }
 
 impl AwsReader {
@@ -69,16 +74,29 @@ impl AwsReader {
         self.calls.load(Ordering::Relaxed)
     }
 
-    /// Reads one role; returns the snapshot and the calls this read made.
+    /// When the circuit breaker stopped reading: why, in one line (the
+    /// fleet runner says it once; each unread row carries its own message).
+    pub fn stopped(&self) -> Option<String> {
+        let why = self.breaker.reason()?;
+        Some(format!(
+            "the endpoint answered none of {} connection attempts in a row (last: {why}); stopped reading, and every role not read is reported as `read_failed`; check the network and `--endpoint-url`",
+            self.breaker.threshold()
+        ))
+    }
+
+    /// Reads one role within the row deadline; returns the snapshot and the
+    /// calls this read made.
     pub async fn read(&self, target: &RoleTarget) -> (Result<RoleSnapshot, ReadError>, u64) {
+        let deadline = tokio::time::Instant::now() + self.retry.row_timeout;
         let mut calls = 0;
-        let r = self.read_inner(target, &mut calls).await;
+        let r = self.read_inner(target, deadline, &mut calls).await;
         (r, calls)
     }
 
     async fn read_inner(
         &self,
         target: &RoleTarget,
+        deadline: tokio::time::Instant,
         calls: &mut u64,
     ) -> Result<RoleSnapshot, ReadError> {
         let name = role_name_of(&target.role_arn).ok_or_else(|| {
@@ -87,7 +105,7 @@ impl AwsReader {
                 format!("`{}` is not an IAM role ARN", target.role_arn),
             )
         })?;
-        let ctx = self.context(target).await;
+        let ctx = self.context(target, deadline).await;
         let ctx = match ctx {
             Ok(c) => c,
             Err((e, n)) => {

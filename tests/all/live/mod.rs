@@ -11,3 +11,5 @@ pub mod moto;
 mod offline;
 #[cfg(feature = "aws")]
 pub mod readers;
+#[cfg(feature = "aws")]
+mod unreachable;
