@@ -369,8 +369,7 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
         indicatif::ProgressBar::hidden()
     };
     let concurrency = usize::from(a.concurrency);
-    let read = match crate::live::fleet::read_fleet(&aws_options(a), rows, concurrency, &progress)
-    {
+    let read = match crate::live::fleet::read_fleet(&aws_options(a), rows, concurrency, &progress) {
         Ok(r) => r,
         Err(e) => {
             super::eprint_error(e);
