@@ -14,16 +14,29 @@ use crate::util;
 
 const EXT: &str = "tenant-ext-11";
 
+/// A moto server of the test's own: the tests that act in moto's default
+/// account (the vendor's credentials, no `--assume-role`) would otherwise
+/// deploy the same-named role into one shared account when run as threads
+/// of one process (`cargo test`).
+fn own_server() -> crate::live::moto::Moto {
+    crate::live::moto::spawn(false, None).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// `rolesmith drift ARGS --format json` against moto with the vendor's
 /// credentials (moto's default account 123456789012), region from
 /// `AWS_REGION` only.
 pub fn drift_cli(dir: &Path, args: &[&str]) -> (i32, Value, String) {
+    drift_cli_at(&moto().endpoint, dir, args)
+}
+
+/// [`drift_cli`] against the moto server at `endpoint`.
+fn drift_cli_at(endpoint: &str, dir: &Path, args: &[&str]) -> (i32, Value, String) {
     let out = util::run(
         util::rolesmith()
             .current_dir(util::repo())
             .arg("drift")
             .args(args)
-            .args(["--format", "json", "--endpoint-url", &moto().endpoint])
+            .args(["--format", "json", "--endpoint-url", endpoint])
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", "eu-west-2")
@@ -47,13 +60,15 @@ fn kinds(report: &Value) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn wrong_account_without_assume_role_is_exit_3() {
+    let m = own_server();
     let dir = tempfile::tempdir().unwrap();
     // The same-named role exists in the caller's own account...
-    deploy_contact_flows(moto(), "123456789012", EXT).await;
+    deploy_contact_flows(&m, "123456789012", EXT).await;
     // ...and the customer's role in the customer's account.
     let customer = account(1101);
-    let d = deploy_contact_flows(moto(), &customer, EXT).await;
-    let (code, r, err) = drift_cli(
+    let d = deploy_contact_flows(&m, &customer, EXT).await;
+    let (code, r, err) = drift_cli_at(
+        &m.endpoint,
         dir.path(),
         &["--module", "contact-flows", "--role-arn", &d.role_arn],
     );
@@ -71,7 +86,8 @@ async fn wrong_account_without_assume_role_is_exit_3() {
         "{fix}"
     );
     // With --assume-role the customer's role is read: as deployed.
-    let (code, r, err) = drift_cli(
+    let (code, r, err) = drift_cli_at(
+        &m.endpoint,
         dir.path(),
         &[
             "--module",
@@ -211,8 +227,9 @@ async fn check_own(reader: &rolesmith::live::aws::AwsReader, role_arn: &str) -> 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn customer_boundary_is_named_with_its_statement() {
-    let d = deploy_contact_flows(moto(), "123456789012", EXT).await;
-    let iam = moto().iam_in("123456789012").await;
+    let m = own_server();
+    let d = deploy_contact_flows(&m, "123456789012", EXT).await;
+    let iam = &m.iam_in("123456789012").await;
     let b = iam
         .create_policy()
         .policy_name("CustomerGuardrail")
@@ -232,7 +249,7 @@ async fn customer_boundary_is_named_with_its_statement() {
         .send()
         .await
         .unwrap();
-    let r = check_own(&moto().reader().await, &d.role_arn).await;
+    let r = check_own(&m.reader().await, &d.role_arn).await;
     let blocks: Vec<_> = r
         .findings
         .iter()
@@ -272,9 +289,10 @@ async fn customer_boundary_is_named_with_its_statement() {
 /// `unreadable_policy` with what to do, and nothing is claimed available.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreadable_customer_boundary_does_not_fail_the_read() {
-    use crate::live::faults::{Fault, fault_proxy};
-    let d = deploy_contact_flows(moto(), "123456789012", EXT).await;
-    let iam = moto().iam_in("123456789012").await;
+    let m = own_server();
+    use crate::live::faults::{Fault, fault_proxy_to};
+    let d = deploy_contact_flows(&m, "123456789012", EXT).await;
+    let iam = &m.iam_in("123456789012").await;
     let b = iam
         .create_policy()
         .policy_name("CustomerBoundary")
@@ -296,10 +314,12 @@ async fn unreadable_customer_boundary_does_not_fail_the_read() {
     // GetRole, ListRolePolicies, ListAttachedRolePolicies, GetPolicy and
     // GetPolicyVersion of the module's policy pass; GetPolicy of the
     // boundary (request 5) is refused, as IAM refuses it to the self-audit.
-    let (endpoint, _) = fault_proxy(|n| if n == 5 { Fault::Deny } else { Fault::Forward });
+    let (endpoint, _) = fault_proxy_to(&m.endpoint, |n, _| {
+        if n == 5 { Fault::Deny } else { Fault::Forward }
+    });
     let reader = rolesmith::live::aws::AwsReader::connect(&rolesmith::live::aws::AwsOptions {
         endpoint_url: Some(endpoint),
-        ..moto().options()
+        ..m.options()
     })
     .await;
     let r = check_own(&reader, &d.role_arn).await;

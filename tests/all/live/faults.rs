@@ -46,9 +46,17 @@ pub fn fault_proxy(
 pub fn fault_proxy_with(
     plan: impl Fn(usize, &[u8]) -> Fault + Send + Sync + 'static,
 ) -> (String, Arc<AtomicUsize>) {
+    fault_proxy_to(&moto().endpoint, plan)
+}
+
+/// [`fault_proxy_with`] in front of the moto server at `endpoint`.
+pub fn fault_proxy_to(
+    endpoint: &str,
+    plan: impl Fn(usize, &[u8]) -> Fault + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let upstream = moto().endpoint.trim_start_matches("http://").to_string();
+    let upstream = endpoint.trim_start_matches("http://").to_string();
     let seen = Arc::new(AtomicUsize::new(0));
     let plan = Arc::new(plan);
     let counter = Arc::clone(&seen);
