@@ -121,8 +121,10 @@ pub fn load_module_str(
         &mut warnings,
     );
     diag::sort_problems(&mut warnings);
-    let w = warnings.clone();
-    finish(problems, warnings, m).map(|m| (m, w))
+    match m {
+        Some(m) if problems.is_empty() => Ok((m, warnings)),
+        _ => finish(problems, warnings, None),
+    }
 }
 
 /// Validates a project given as texts: the config and `(path, text)` of each
