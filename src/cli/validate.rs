@@ -143,7 +143,7 @@ pub(super) fn eprint_warnings(warnings: &[crate::manifest::Problem]) {
         super::eprint_diagnostic(p.clone());
     }
     if warnings.len() > SHOWN_PROBLEMS {
-        super::eprint_error(format!(
+        super::eprint_warning(&format!(
             "{} more warnings not shown; `rolesmith validate --format json` lists them all",
             warnings.len() - SHOWN_PROBLEMS
         ));

@@ -60,6 +60,55 @@ pub fn statement(g: &Grant) -> Value {
     Value::Object(st)
 }
 
+/// The self-audit grants a template holds (the statements with the
+/// self-audit Sids, in any of its policies), read back as [`statement`]
+/// wrote them; `None` when the bytes are not a template.
+pub fn self_audit_in(template: &[u8]) -> Option<Vec<Grant>> {
+    let t: Value = serde_json::from_slice(template).ok()?;
+    let sids = super::grants::self_audit_sids();
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        other => other.get("Fn::Sub")?.as_str().map(str::to_string),
+    };
+    let list = |v: Option<&Value>| -> Vec<String> {
+        match v {
+            Some(Value::Array(items)) => items.iter().filter_map(text).collect(),
+            Some(one) => text(one).into_iter().collect(),
+            None => Vec::new(),
+        }
+    };
+    let mut out = Vec::new();
+    for resource in t.get("Resources")?.as_object()?.values() {
+        let props = resource.get("Properties");
+        let managed = props.and_then(|p| p.get("PolicyDocument")).into_iter();
+        let inline = props
+            .and_then(|p| p.get("Policies"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("PolicyDocument"));
+        for doc in managed.chain(inline) {
+            let statements = doc.get("Statement").and_then(Value::as_array);
+            for st in statements.into_iter().flatten() {
+                let Some(sid) = st.get("Sid").and_then(Value::as_str) else {
+                    continue;
+                };
+                if !sids.contains(sid) {
+                    continue;
+                }
+                out.push(Grant {
+                    sid: sid.to_string(),
+                    feature: super::SELF_AUDIT_FEATURE.to_string(),
+                    actions: list(st.get("Action")),
+                    resources: list(st.get("Resource")),
+                    conditions: Default::default(),
+                });
+            }
+        }
+    }
+    Some(out)
+}
+
 /// A policy document holding `statements`.
 pub fn policy_document(statements: Vec<Value>) -> Value {
     json!({ "Version": "2012-10-17", "Statement": statements })

@@ -173,12 +173,22 @@ fn broad_derived(cx: &mut Ctx<'_>, feature: &str, actions: &[Resolved], params: 
     // missing placeholder -> (first span, actions, an example derived resource)
     let mut broad: BTreeMap<&str, (Span, Vec<&str>, String)> = BTreeMap::new();
     let declared: BTreeSet<String> = params.iter().cloned().collect();
+    // action -> (span, example) of formats whose account part is `*`
+    // (`arn:${Partition}:${Vendor}:${Region}:*:...`): any account's resources.
+    let mut any_account: Vec<(Span, &str, String)> = Vec::new();
     for a in actions {
         for f in &a.formats {
+            let parts = crate::iam::arn::split_arn(f);
+            if parts.is_some_and(|p| p[4] == "*") {
+                if !any_account.iter().any(|(_, n, _)| *n == a.name) {
+                    let example = crate::iam::arn::derive(f, &declared, "${AWS::Region}");
+                    any_account.push((a.span, &a.name, example));
+                }
+                continue;
+            }
             // Only the customer's own resources: a format with a literal
             // account (`aws:view/...`) names resources AWS owns.
-            let own = crate::iam::arn::split_arn(f)
-                .is_some_and(|p| p[4] == "${Account}" || p[4].is_empty());
+            let own = parts.is_some_and(|p| p[4] == "${Account}" || p[4].is_empty());
             let Some(name) = container(f).filter(|_| own) else {
                 continue;
             };
@@ -196,6 +206,19 @@ fn broad_derived(cx: &mut Ctx<'_>, feature: &str, actions: &[Resolved], params: 
                 e.1.push(&a.name);
             }
         }
+    }
+    for (span, action, example) in any_account {
+        cx.warn(
+            span,
+            ProblemKind::BroadResource,
+            format!(
+                "feature `{feature}` grants `{action}` on `{example}`: resources of any AWS account, not only the customer's (the catalogue's ARN format leaves the account open)"
+            ),
+            "derived for any account",
+            Some(
+                "give the feature `resources` that name the customer's account (`${AWS::AccountId}`) and the services meant; if every account is meant, list `resources` with the `*` written out so the review shows it".to_owned(),
+            ),
+        );
     }
     for (name, (span, acts, example)) in broad {
         cx.warn(

@@ -98,7 +98,10 @@ pub fn from_project(
     project: Project,
 ) -> Result<Loaded<'_>, PipelineError> {
     let compiled = compile::compile_project(catalogue, &project).map_err(PipelineError::Compile)?;
-    let ledger = read_ledger(&root)?;
+    let mut ledger = read_ledger(&root)?;
+    // Ledgers written before they recorded self-audit grants: read them
+    // from the released templates once (build then writes them down).
+    ledger.fill_self_audit(&|rel| std::fs::read(root.join(layout::generated(rel))).ok());
     Ok(Loaded {
         catalogue,
         root,

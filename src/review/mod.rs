@@ -55,9 +55,13 @@ pub struct History {
     /// Released versions of the module (for the index), any order.
     pub released: Vec<semver::Version>,
     /// The feature grants of every released version below the one under
-    /// review, ascending: each permission's "Added in" is the first of
-    /// them from which every later one grants it (by coverage).
+    /// review, ascending, with its self-audit grants where the ledger knows
+    /// them: each permission's "Added in" is the first of them from which
+    /// every later one grants it (by coverage).
     pub granted: Vec<(semver::Version, Vec<Grant>)>,
+    /// Released versions (of `granted`) whose self-audit grants the ledger
+    /// does not know: a self-audit row's "Added in" walk stops there.
+    pub self_audit_unknown: Vec<semver::Version>,
 }
 
 impl History {
@@ -80,7 +84,17 @@ impl History {
                 .releases(&current.module)
                 .iter()
                 .filter(|r| r.version < current.version)
-                .map(|r| (r.version.clone(), r.grants.clone()))
+                .map(|r| {
+                    let mut grants = r.grants.clone();
+                    grants.extend(r.self_audit.iter().flatten().cloned());
+                    (r.version.clone(), grants)
+                })
+                .collect(),
+            self_audit_unknown: ledger
+                .releases(&current.module)
+                .iter()
+                .filter(|r| r.version < current.version && r.self_audit.is_none())
+                .map(|r| r.version.clone())
                 .collect(),
         }
     }

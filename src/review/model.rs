@@ -313,7 +313,8 @@ fn attention(permissions: &[Permission], features: &[FeatureDoc]) -> Attention {
     a
 }
 
-/// Each feature grant's actions with the version each was added in: the
+/// Each grant's actions (features' and self-audit's) with the version each
+/// was added in: the
 /// first released version from which every release up to the one under
 /// review grants the action on all of the statement's resources under its
 /// conditions (judged by `policy::coverage`, whatever feature granted it
@@ -329,7 +330,8 @@ fn added_in_by_permission(
         .map(|(v, grants)| (v, Granted::new(grants.iter())))
         .collect();
     let mut out = BTreeMap::new();
-    for g in &compiled.grants {
+    for g in compiled.grants.iter().chain(&compiled.self_audit) {
+        let self_audit = g.feature == SELF_AUDIT_FEATURE;
         for action in &g.actions {
             let wanted: Vec<VersionPermission> = g
                 .resources
@@ -342,7 +344,8 @@ fn added_in_by_permission(
                 .collect();
             let mut since = compiled.version.to_string();
             for (v, granted) in indexed.iter().rev() {
-                if wanted.iter().all(|p| granted.covers(p)) {
+                let unknown = self_audit && history.self_audit_unknown.contains(v);
+                if !unknown && wanted.iter().all(|p| granted.covers(p)) {
                     since = v.to_string();
                 } else {
                     break;
@@ -369,7 +372,8 @@ pub fn review(
     let added_in = |feature: &str| {
         let mut since = current.clone();
         for (v, grants) in history.granted.iter().rev() {
-            if grants.iter().any(|g| g.feature == feature) {
+            let unknown = feature == SELF_AUDIT_FEATURE && history.self_audit_unknown.contains(v);
+            if !unknown && grants.iter().any(|g| g.feature == feature) {
                 since = v.to_string();
             } else {
                 break;

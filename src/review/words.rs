@@ -90,6 +90,14 @@ fn go<'a>(ps: &[Piece<'a>], us: &[&str], out: &mut Vec<(&'a str, String)>) -> bo
 
 /// `ContactFlowId` -> `contact flow`; `contact-flow` -> `contact flow`.
 fn noun(name: &str) -> String {
+    // An acronym (`UUID`, `ARN`) is a word of its own: `any UUID`.
+    if name.len() > 1
+        && name
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    {
+        return name.to_string();
+    }
     let mut base = name;
     for suffix in ["NameWithPath", "Name", "Id", "Arn", "Path", "ID"] {
         if let Some(b) = base.strip_suffix(suffix)
@@ -222,10 +230,17 @@ pub fn resource(
             .iter()
             .find_map(|f| align(f, resource).map(|b| (t, b)))
     });
+    let any_service = arn_service(resource) == "*";
     let service = arn_service(resource);
     let service = service_name(service)
         .map(|n| short_service(&n))
-        .unwrap_or_else(|| format!("`{service}`"));
+        .unwrap_or_else(|| {
+            if any_service {
+                "AWS".to_string()
+            } else {
+                format!("`{service}`")
+            }
+        });
     let Some((ty, bindings)) = fitting else {
         return format!("{service} resources matching `{resource}`");
     };
@@ -243,9 +258,21 @@ pub fn resource(
             _ => {}
         }
     }
+    // A format whose service part is a placeholder (`${Vendor}`) granted
+    // with `*`: resources of any service, said once below.
+    if any_service {
+        where_.insert(0, "of any AWS service".to_string());
+    }
+    // A format whose account part is a literal `*` binds no placeholder.
+    if crate::iam::arn::sub_parts(resource).nth(4) == Some("*")
+        && !where_.iter().any(|w| w == "in any account")
+    {
+        where_.push("in any account".to_string());
+    }
+    let service_part = |n: &str| any_service && matches!(n, "Vendor" | "Service");
     let named: Vec<(String, &str)> = bindings
         .iter()
-        .filter(|(n, _)| !is_pseudo(n))
+        .filter(|(n, _)| !is_pseudo(n) && !service_part(n))
         .map(|(n, v)| (noun(n), v.as_str()))
         .collect();
     // The placeholder named like the type is the resource itself; the ones
@@ -322,6 +349,11 @@ pub fn broad_parts(resource: &str, types: &[ResourceType]) -> Vec<String> {
                     ("Region", "*") => out.push("any region".to_string()),
                     _ => {}
                 }
+            }
+            // A format whose account part is a literal `*` (no placeholder).
+            let account = crate::iam::arn::sub_parts(resource).nth(4);
+            if account == Some("*") && !out.iter().any(|w| w == "any account") {
+                out.push("any account".to_string());
             }
         }
         None => {
@@ -619,6 +651,27 @@ mod tests {
             ),
             ["any policy"]
         );
+    }
+
+    #[test]
+    fn a_format_open_in_service_and_account_says_so() {
+        let t = types(&[(
+            "recoveryPoint",
+            "arn:${Partition}:${Vendor}:${Region}:*:${ResourceType}:${RecoveryPointId}",
+        )]);
+        let arn = "arn:${AWS::Partition}:*:${AWS::Region}:*:*:*";
+        let words = resource(arn, &t, names);
+        assert!(words.contains("of any AWS service"), "{words}");
+        assert!(words.contains("in any account"), "{words}");
+        assert!(!words.contains("`*`"), "{words}");
+        assert!(broad_parts(arn, &t).contains(&"any account".to_string()));
+    }
+
+    #[test]
+    fn acronyms_stay_words() {
+        assert_eq!(noun("UUID"), "UUID");
+        assert_eq!(noun("ContactFlowId"), "contact flow");
+        assert_eq!(noun("BucketName"), "bucket");
     }
 
     #[test]

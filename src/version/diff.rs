@@ -341,6 +341,7 @@ mod tests {
             parameters: BTreeMap::new(),
             features: Vec::new(),
             grants,
+            self_audit: None,
             since_previous: None,
         }
     }

@@ -40,6 +40,11 @@ pub struct Release {
     /// The feature grants it shipped (self-audit grants excluded: they follow
     /// the policy split, not the product's features).
     pub grants: Vec<Grant>,
+    /// The self-audit grants it shipped (empty: self-audit was off). Absent
+    /// in ledgers written before they were recorded; the pipeline then reads
+    /// them from the released template ([`Ledger::fill_self_audit`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_audit: Option<Vec<Grant>>,
     /// What it changed since the release before it, stored by `release`
     /// (absent in older ledgers, and for a first release: then computed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -96,6 +101,7 @@ impl Release {
                 })
                 .collect(),
             grants: compiled.grants.clone(),
+            self_audit: Some(compiled.self_audit.clone()),
             since_previous: None,
         }
     }
@@ -201,6 +207,24 @@ impl Ledger {
             .get(module)
             .map(|r| r.iter().collect())
             .unwrap_or_default()
+    }
+
+    /// Fills in the self-audit grants of releases recorded before ledgers
+    /// held them, from each release's template as `read` returns it (a path
+    /// relative to `generated/`); a release whose template cannot be read
+    /// keeps `None` (its self-audit grants stay unknown).
+    pub fn fill_self_audit(&mut self, read: &dyn Fn(&str) -> Option<Vec<u8>>) {
+        for r in self.modules.values_mut().flat_map(|rs| rs.iter_mut()) {
+            if r.self_audit.is_some() {
+                continue;
+            }
+            r.self_audit = r
+                .frozen_files()
+                .keys()
+                .find(|p| p.ends_with("/template.json"))
+                .and_then(|p| read(p))
+                .and_then(|bytes| crate::compile::template::self_audit_in(&bytes));
+        }
     }
 
     /// The release of exactly this version.

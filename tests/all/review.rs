@@ -249,6 +249,7 @@ fn changes_and_added_in_come_from_the_history() {
     old.push(narrower);
     let h = History {
         granted: vec![("1.0.0".parse().unwrap(), old)],
+        self_audit_unknown: Vec::new(),
         previous: Some("1.0.0".parse().unwrap()),
         changes: vec![rolesmith::version::FeatureChange {
             feature: "notify".into(),
@@ -900,4 +901,99 @@ fn broad_grants_and_patterns_in_honest_words() {
     let html = review::render_html(&r).unwrap();
     assert!(html.contains(&format!("<details><summary>matches {n} actions</summary>")));
     assert!(html.contains("<h3>Not limited to named resources</h3>"));
+}
+
+// ---- self-audit rows: "Added in" by coverage too ----
+
+/// The self-audit rows of a copy of the shipped project's `contact-flows`
+/// 1.2.0 review, as `(action, added in)`.
+fn self_audit_added_in(d: &Path) -> Vec<(String, String)> {
+    let md = std::fs::read_to_string(d.join("generated/contact-flows/1.2.0/REVIEW.md")).unwrap();
+    let section = md
+        .split("## Self-audit")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    section
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .map(|row| {
+            let action = row.split('`').next().unwrap().to_string();
+            let last = row.trim_end_matches('|').rsplit(" | ").next().unwrap();
+            (action, last.trim().to_string())
+        })
+        .collect()
+}
+
+/// A copy of the shipped project whose ledger predates recorded self-audit
+/// grants (every `self_audit` field removed).
+fn shipped_with_an_old_ledger() -> tempfile::TempDir {
+    let dir = shipped_with_generated();
+    let path = dir.path().join("generated/releases.json");
+    let mut ledger: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let mut removed = 0;
+    for releases in ledger["modules"].as_object_mut().unwrap().values_mut() {
+        for r in releases.as_array_mut().unwrap() {
+            removed += usize::from(r.as_object_mut().unwrap().remove("self_audit").is_some());
+        }
+    }
+    assert!(removed > 0, "the shipped ledger records self-audit grants");
+    std::fs::write(&path, serde_json::to_vec_pretty(&ledger).unwrap()).unwrap();
+    dir
+}
+
+/// The shipped project with what it generated, in a temp folder.
+fn shipped_with_generated() -> tempfile::TempDir {
+    let dir = util::temp_project(&util::repo());
+    util::copy_tree(
+        &util::repo().join("generated"),
+        &dir.path().join("generated"),
+    );
+    dir
+}
+
+#[test]
+fn self_audit_rows_are_added_in_the_first_release_that_granted_them() {
+    // The shipped ledger records the self-audit grants of every release.
+    let dir = shipped_with_generated();
+    let r = with_config(&dir.path().join("rolesmith.yaml"), &["build", "--check"]);
+    assert_eq!(r.code, 0, "{}", r.text());
+    let rows = self_audit_added_in(dir.path());
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    assert!(rows.iter().all(|(_, v)| v == "1.0.0"), "{rows:?}");
+}
+
+#[test]
+fn an_old_ledger_gets_its_self_audit_grants_from_the_released_templates() {
+    let dir = shipped_with_an_old_ledger();
+    let d = dir.path();
+    let r = with_config(&d.join("rolesmith.yaml"), &["build"]);
+    assert_eq!(r.code, 0, "{}", r.text());
+    let rows = self_audit_added_in(d);
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    assert!(rows.iter().all(|(_, v)| v == "1.0.0"), "{rows:?}");
+    // build wrote them down: the ledger is the shipped one again.
+    assert_eq!(
+        std::fs::read(d.join("generated/releases.json")).unwrap(),
+        std::fs::read(util::repo().join("generated/releases.json")).unwrap()
+    );
+    let check = with_config(&d.join("rolesmith.yaml"), &["build", "--check"]);
+    assert_eq!(check.code, 0, "{}", check.text());
+}
+
+#[test]
+fn self_audit_rows_never_claim_a_release_whose_grants_are_unknown() {
+    // 1.0.0's template is gone and the ledger does not record its
+    // self-audit grants: the rows cannot say 1.0.0 granted them.
+    let dir = shipped_with_an_old_ledger();
+    let d = dir.path();
+    std::fs::remove_file(d.join("generated/contact-flows/1.0.0/template.json")).unwrap();
+    let r = util::with_config(&d.join("rolesmith.yaml"), &["build"]);
+    assert_eq!(r.code, 0, "{}", r.text());
+    let rows = self_audit_added_in(d);
+    assert_eq!(rows.len(), 7, "{rows:?}");
+    assert!(rows.iter().all(|(_, v)| v == "1.1.0"), "{rows:?}");
 }
