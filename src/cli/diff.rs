@@ -26,7 +26,7 @@ pub struct DiffArgs {
 /// version or unreadable files (a difference is not a problem).
 pub fn run(g: &Global, a: &DiffArgs) -> Exit {
     // No versioning step: a refused change is exactly what one wants to diff.
-    let l = match super::project::load(g) {
+    let l = match super::project::load_quiet(g) {
         Ok(l) => l,
         Err(exit) => return exit,
     };

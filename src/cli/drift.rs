@@ -66,7 +66,7 @@ pub struct DriftArgs {
 
 /// Runs `drift`.
 pub fn run(g: &Global, a: &DriftArgs) -> Exit {
-    let l = match super::project::load(g) {
+    let l = match super::project::load_quiet(g) {
         Ok(l) => l,
         Err(exit) => return exit,
     };

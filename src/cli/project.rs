@@ -8,11 +8,19 @@ use crate::pipeline::{self, Class, Loaded, PipelineError};
 /// Loads, validates and compiles the project and reads its ledger; prints
 /// every problem. Exit 2 when the config or a manifest cannot be read, 1
 /// when they are invalid or a module does not compile.
+/// Prints the manifests' warnings too: for the commands that write what
+/// the manifests say (`build`, `release`).
 pub(super) fn load(g: &Global) -> Result<Loaded<'static>, Exit> {
-    let loaded =
-        pipeline::load(crate::catalogue::catalogue(), &g.config).map_err(|e| report(e, "build"))?;
+    let loaded = load_quiet(g)?;
     super::validate::eprint_warnings(&loaded.project.warnings);
     Ok(loaded)
+}
+
+/// [`load`] without the manifests' warnings: for the commands that read
+/// the project to answer something else (`drift`, `diff`, `review`), whose
+/// users (support, reviewers) cannot act on them.
+pub(super) fn load_quiet(g: &Global) -> Result<Loaded<'static>, Exit> {
+    pipeline::load(crate::catalogue::catalogue(), &g.config).map_err(|e| report(e, "build"))
 }
 
 /// Prints `e` (every problem it holds) and returns its exit code. `what`

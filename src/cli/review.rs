@@ -32,7 +32,7 @@ pub struct ReviewArgs {
 /// Runs `review`: 0 printed, 1 invalid manifests, 2 unknown module or
 /// version, unreadable config.
 pub fn run(g: &Global, a: &ReviewArgs) -> Exit {
-    let l = match super::project::load(g) {
+    let l = match super::project::load_quiet(g) {
         Ok(l) => l,
         Err(exit) => return exit,
     };

@@ -177,3 +177,51 @@ fn unknown_version_tags_are_findings() {
         );
     }
 }
+
+#[test]
+fn drift_does_not_repeat_the_manifests_warnings() {
+    // A project whose other module has a warning: build shows it, drift
+    // (run by support on one role) does not.
+    let dir = util::temp_project(&util::repo());
+    util::copy_tree(
+        &util::repo().join("generated"),
+        &dir.path().join("generated"),
+    );
+    std::fs::write(
+        dir.path().join("modules/extra.yaml"),
+        "module: extra\nversion: 1.0.0\ndescription: An extra module.\nparameters:\n  Unused:\n    description: Used nowhere.\nfeatures:\n  - id: read\n    description: Read the account's alias.\n    actions:\n      - iam:ListAccountAliases\n",
+    )
+    .unwrap();
+    let config = dir.path().join("rolesmith.yaml");
+    let build = util::with_config(&config, &["build"]);
+    assert_eq!(build.code, 0, "{}", build.text());
+    assert!(
+        build.stderr.contains("unused_parameter"),
+        "{}",
+        build.text()
+    );
+    let fixture = util::repo().join("tests/fixtures/drift/offline/as-deployed.json");
+    let drift = util::with_config(
+        &config,
+        &[
+            "drift",
+            "--module",
+            "contact-flows",
+            "--role-arn",
+            ARN,
+            "--from-file",
+            fixture.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(drift.code, 0, "{}", drift.text());
+    assert!(
+        !drift.stderr.contains("unused_parameter"),
+        "{}",
+        drift.text()
+    );
+    assert!(
+        drift.stdout.starts_with("ok: contact-flows"),
+        "{}",
+        drift.text()
+    );
+}
