@@ -252,7 +252,11 @@ fn hex_digest(s: &str) -> String {
 
 /// Self-audit grants: the role may read its own IAM definition and its own
 /// stack, so drift checks need no extra role in the customer's account.
-pub fn self_audit_grants(role_name: &str, policy_names: &[String]) -> Vec<Grant> {
+pub fn self_audit_grants(
+    role_name: &str,
+    policy_names: &[String],
+    read_boundary: bool,
+) -> Vec<Grant> {
     let grant = |sid: &str, actions: &[&str], resources: Vec<String>| Grant {
         sid: sid.to_string(),
         feature: SELF_AUDIT_FEATURE.to_string(),
@@ -269,7 +273,7 @@ pub fn self_audit_grants(role_name: &str, policy_names: &[String]) -> Vec<Grant>
     // must read it to see what it adds or takes away.
     policies.push("arn:${AWS::Partition}:iam::aws:policy/*".to_string());
     policies.sort();
-    vec![
+    let mut out = vec![
         grant(
             "RolesmithSelfAuditRole",
             &[
@@ -287,20 +291,34 @@ pub fn self_audit_grants(role_name: &str, policy_names: &[String]) -> Vec<Grant>
             &["iam:GetPolicy", "iam:GetPolicyVersion"],
             policies,
         ),
-        grant(
+    ];
+    if read_boundary {
+        // Only the boundary the stack set (`PermissionsBoundaryArn`); the
+        // template writes this statement only when the parameter is set.
+        out.push(grant(
+            BOUNDARY_SID,
+            &["iam:GetPolicy", "iam:GetPolicyVersion"],
+            vec![format!("${{{}}}", super::template::BOUNDARY)],
+        ));
+    }
+    out.push(grant(
             "RolesmithSelfAuditStack",
             &["cloudformation:DescribeStacks"],
             vec![
                 "arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*"
                     .to_string(),
             ],
-        ),
-    ]
+    ));
+    out
 }
+
+/// Sid of the self-audit statement that reads the role's permissions
+/// boundary (generation 2, `roles.permissions_boundary`).
+pub const BOUNDARY_SID: &str = "RolesmithSelfAuditBoundary";
 
 /// Sids of the self-audit grants, reserved before features are numbered.
 pub fn self_audit_sids() -> BTreeSet<String> {
-    self_audit_grants("", &[])
+    self_audit_grants("", &[], true)
         .into_iter()
         .map(|g| g.sid)
         .collect()

@@ -77,6 +77,18 @@ pub struct InlinePolicy {
     pub worst_case_size: usize,
 }
 
+/// What this compiler emits, by generation: a released version is compiled
+/// again at the generation it was released with (the ledger records it), so
+/// its template stays byte-identical; new versions get the latest.
+///
+/// 1. The first: everything before generation 2.
+/// 2. With `roles.permissions_boundary`, the self-audit statement may also
+///    read the role's permissions boundary (when the stack sets one).
+pub const GENERATION: u32 = 2;
+
+/// The generation of a release recorded before generations were.
+pub const FIRST_GENERATION: u32 = 1;
+
 /// A module compiled for one version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompiledModule {
@@ -100,6 +112,8 @@ pub struct CompiledModule {
     pub inline_policy: Option<InlinePolicy>,
     /// The CloudFormation template.
     pub template: Value,
+    /// The compiler generation it was compiled at ([`GENERATION`]).
+    pub generation: u32,
 }
 
 impl CompiledModule {
@@ -223,12 +237,23 @@ pub enum CompileError {
     },
 }
 
-/// Compiles one module with the given catalogue view.
+/// Compiles one module at the latest [`GENERATION`].
 pub fn compile_module(
     catalogue: &Catalogue,
     config: &Config,
     module: &Module,
 ) -> Result<CompiledModule, Vec<CompileError>> {
+    compile_module_at(catalogue, config, module, GENERATION)
+}
+
+/// Compiles one module at `generation` (see [`GENERATION`]).
+pub fn compile_module_at(
+    catalogue: &Catalogue,
+    config: &Config,
+    module: &Module,
+    generation: u32,
+) -> Result<CompiledModule, Vec<CompileError>> {
+    let read_boundary = generation >= 2 && config.roles.permissions_boundary;
     let role_name = format!("{}{}", config.roles.name_prefix, module.id);
     let reserved = if config.roles.self_audit {
         grants::self_audit_sids()
@@ -247,7 +272,11 @@ pub fn compile_module(
         max_lengths
             .iter()
             .map(|(n, l)| (n.as_str(), *l as usize))
-            .chain([(template::EXTERNAL_ID, 1224)]),
+            .chain([
+                (template::EXTERNAL_ID, 1224),
+                // IAM's longest policy ARN.
+                (template::BOUNDARY, 2048),
+            ]),
     );
 
     let trust = template::trust_policy(config);
@@ -270,7 +299,7 @@ pub fn compile_module(
     let (self_audit, bins) = loop {
         let self_audit = if config.roles.self_audit {
             let names: Vec<String> = (1..=count).map(policy_name).collect();
-            grants::self_audit_grants(&role_name, &names)
+            grants::self_audit_grants(&role_name, &names, read_boundary)
         } else {
             Vec::new()
         };
@@ -393,18 +422,31 @@ pub fn compile_module(
         policies: policies.into_iter().map(|(p, _)| p).collect(),
         inline_policy: inline.map(|(p, _)| p),
         template,
+        generation,
     })
 }
 
-/// Compiles every module of a project, reporting every module's problems.
+/// Compiles every module of a project at the latest generation, reporting
+/// every module's problems.
 pub fn compile_project(
     catalogue: &Catalogue,
     project: &Project,
 ) -> Result<Vec<CompiledModule>, Vec<CompileError>> {
+    compile_project_at(catalogue, project, &|_| GENERATION)
+}
+
+/// Compiles every module of a project, each at the generation
+/// `generation_of` gives it (a released version: the one it was released
+/// with), reporting every module's problems.
+pub fn compile_project_at(
+    catalogue: &Catalogue,
+    project: &Project,
+    generation_of: &dyn Fn(&Module) -> u32,
+) -> Result<Vec<CompiledModule>, Vec<CompileError>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for m in &project.modules {
-        match compile_module(catalogue, &project.config, m) {
+        match compile_module_at(catalogue, &project.config, m, generation_of(m)) {
             Ok(c) => out.push(c),
             Err(e) => errors.extend(e),
         }

@@ -57,6 +57,10 @@ pub fn statement(g: &Grant) -> Value {
             .collect();
         st.insert("Condition".into(), Value::Object(cond));
     }
+    if g.sid == super::grants::BOUNDARY_SID {
+        // Only a stack that sets a boundary has one to read.
+        return json!({ "Fn::If": [HAS_BOUNDARY, Value::Object(st), { "Ref": "AWS::NoValue" }] });
+    }
     Value::Object(st)
 }
 
@@ -90,6 +94,8 @@ pub fn self_audit_in(template: &[u8]) -> Option<Vec<Grant>> {
         for doc in managed.chain(inline) {
             let statements = doc.get("Statement").and_then(Value::as_array);
             for st in statements.into_iter().flatten() {
+                // A statement written only under a condition (`Fn::If`).
+                let st = st.get("Fn::If").and_then(|f| f.get(1)).unwrap_or(st);
                 let Some(sid) = st.get("Sid").and_then(Value::as_str) else {
                     continue;
                 };

@@ -410,7 +410,11 @@ fn large_modules_split_across_policies_within_the_limit() {
     let m = many_resources(8, 12);
     let c = compile(&config(), &m).unwrap();
     assert!(c.policies.len() >= 2, "{}", c.policies.len());
-    let w = WorstCase::new([("InstanceId", 128), ("ExternalId", 1224)]);
+    let w = WorstCase::new([
+        ("InstanceId", 128),
+        ("ExternalId", 1224),
+        ("PermissionsBoundaryArn", 2048),
+    ]);
     let res = c.template["Resources"].as_object().unwrap();
     for p in &c.policies {
         assert!(p.worst_case_size <= 6144, "{p:?}");
@@ -458,7 +462,11 @@ fn what_the_managed_policies_cannot_hold_goes_inline_then_the_quota_decides() {
     assert_eq!(inline.name, "CXPortal-flows-inline");
     let role = &c.template["Resources"]["Role"]["Properties"];
     assert_eq!(role["Policies"][0]["PolicyName"], json!(inline.name));
-    let w = WorstCase::new([("InstanceId", 128), ("ExternalId", 1224)]);
+    let w = WorstCase::new([
+        ("InstanceId", 128),
+        ("ExternalId", 1224),
+        ("PermissionsBoundaryArn", 2048),
+    ]);
     assert_eq!(
         w.size(&role["Policies"][0]["PolicyDocument"]),
         inline.worst_case_size

@@ -247,7 +247,7 @@ pub fn check(
 
     let with_audit: Vec<Grant> = required
         .iter()
-        .chain(latest_self_audit(deployed.as_ref(), latest))
+        .chain(latest_self_audit(deployed.as_ref(), latest, snap))
         .cloned()
         .collect();
     let values = values_for(snap, subject, &identity, &with_audit);
@@ -512,13 +512,20 @@ fn behind(
 }
 
 /// The self-audit grants of the deployed version, when it is the latest
-/// (older versions' self-audit statements are not in the ledger).
+/// (older versions' self-audit statements are not in the ledger). The
+/// statement that reads the permissions boundary exists only when the stack
+/// set one: it is required only of a role that has a boundary.
 fn latest_self_audit<'a>(
     deployed: Option<&semver::Version>,
     latest: &'a CompiledModule,
+    snap: &RoleSnapshot,
 ) -> impl Iterator<Item = &'a Grant> + Clone {
     let same = deployed.is_none_or(|d| *d == latest.version);
-    latest.self_audit.iter().filter(move |_| same)
+    let has_boundary = snap.boundary.is_some();
+    latest
+        .self_audit
+        .iter()
+        .filter(move |g| same && (has_boundary || g.sid != crate::compile::grants::BOUNDARY_SID))
 }
 
 /// A statement's `Sid`, or `#n` (1-based position) when it has none.
@@ -559,6 +566,11 @@ fn values_for(
         if let Some(r) = &s.region {
             v.insert("AWS::Region".to_string(), r.clone());
         }
+    }
+    // The boundary the stack set is the role's boundary.
+    if let Some(b) = &snap.boundary {
+        v.entry(crate::compile::template::BOUNDARY.to_string())
+            .or_insert_with(|| b.arn.clone());
     }
     let mut values = Values(v);
     // Inference: a resource of the grant, with known values applied, bound

@@ -97,8 +97,12 @@ pub fn from_project(
     root: PathBuf,
     project: Project,
 ) -> Result<Loaded<'_>, PipelineError> {
-    let compiled = compile::compile_project(catalogue, &project).map_err(PipelineError::Compile)?;
     let mut ledger = read_ledger(&root)?;
+    // A released version compiles at the generation it was released with.
+    let compiled = compile::compile_project_at(catalogue, &project, &|m| {
+        ledger.generation(&m.id, &m.version)
+    })
+    .map_err(PipelineError::Compile)?;
     // Ledgers written before they recorded self-audit grants: read them
     // from the released templates once (build then writes them down).
     ledger.fill_self_audit(&|rel| std::fs::read(root.join(layout::generated(rel))).ok());

@@ -123,6 +123,8 @@ fn change_words(cat: &Catalogue, p: &VersionPermission) -> String {
 
 const SELF_AUDIT_WHY: &str = "Lets the role read its own IAM definition (the role, its policies, and AWS managed policies attached to it) and its own stack, so the vendor can check that the role still grants what this version needs without any extra role in your account. Read only.";
 
+const SELF_AUDIT_WITH_BOUNDARY_WHY: &str = "Lets the role read its own IAM definition (the role, its policies, AWS managed policies attached to it, and the permissions boundary your stack sets, if any: that policy and no other) and its own stack, so the vendor can check that the role still grants what this version needs without any extra role in your account. Read only.";
+
 fn str_at<'a>(v: &'a Value, path: &[&str]) -> Option<&'a Value> {
     path.iter().try_fold(v, |v, k| v.get(k))
 }
@@ -412,7 +414,15 @@ pub fn review(
         .collect();
     let self_audit = (!compiled.self_audit.is_empty()).then(|| FeatureDoc {
         id: SELF_AUDIT_FEATURE.to_string(),
-        description: SELF_AUDIT_WHY.to_string(),
+        description: if compiled
+            .self_audit
+            .iter()
+            .any(|g| g.sid == crate::compile::grants::BOUNDARY_SID)
+        {
+            SELF_AUDIT_WITH_BOUNDARY_WHY.to_string()
+        } else {
+            SELF_AUDIT_WHY.to_string()
+        },
         added_in: added_in(SELF_AUDIT_FEATURE),
         wildcard_reason: None,
         statements: compiled

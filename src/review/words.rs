@@ -225,6 +225,16 @@ pub fn resource(
     if resource == "*" {
         return "every resource (`*`)".to_string();
     }
+    // A resource that is one stack parameter (`${PermissionsBoundaryArn}`).
+    if let Some(name) = only_placeholder(resource) {
+        return if name == crate::compile::template::BOUNDARY {
+            format!(
+                "the role's permissions boundary: the managed policy given as `{name}` (the statement exists only when the stack sets one)"
+            )
+        } else {
+            format!("the resource given as `{name}`")
+        };
+    }
     let fitting = types.iter().find_map(|t| {
         t.arn_formats
             .iter()

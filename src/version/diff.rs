@@ -342,6 +342,7 @@ mod tests {
             features: Vec::new(),
             grants,
             self_audit: None,
+            generation: None,
             since_previous: None,
         }
     }

@@ -45,6 +45,10 @@ pub struct Release {
     /// them from the released template ([`Ledger::fill_self_audit`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub self_audit: Option<Vec<Grant>>,
+    /// The compiler generation it was built at (absent: the first,
+    /// [`crate::compile::FIRST_GENERATION`]); building it again uses the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generation: Option<u32>,
     /// What it changed since the release before it, stored by `release`
     /// (absent in older ledgers, and for a first release: then computed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,6 +106,7 @@ impl Release {
                 .collect(),
             grants: compiled.grants.clone(),
             self_audit: Some(compiled.self_audit.clone()),
+            generation: Some(compiled.generation),
             since_previous: None,
         }
     }
@@ -224,6 +229,15 @@ impl Ledger {
                 .find(|p| p.ends_with("/template.json"))
                 .and_then(|p| read(p))
                 .and_then(|bytes| crate::compile::template::self_audit_in(&bytes));
+        }
+    }
+
+    /// The compiler generation to build `module` at `version` with: the one
+    /// it was released at, or the latest for a version not released.
+    pub fn generation(&self, module: &str, version: &semver::Version) -> u32 {
+        match self.get(module, version) {
+            Some(r) => r.generation.unwrap_or(crate::compile::FIRST_GENERATION),
+            None => crate::compile::GENERATION,
         }
     }
 

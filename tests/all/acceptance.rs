@@ -117,8 +117,58 @@ fn sub(s: &str, vals: &BTreeMap<String, String>, what: &str) -> String {
     out
 }
 
-/// Resolves `Fn::Sub` and `Ref` (of parameters) everywhere in a template value.
-fn resolve(v: &Value, vals: &BTreeMap<String, String>, what: &str) -> Value {
+/// A condition of the template (`Fn::Not`, `Fn::Equals`, `Ref` with the
+/// parameter's value or its default), as CloudFormation evaluates it.
+fn condition(t: &Value, name: &str, vals: &BTreeMap<String, String>) -> bool {
+    fn value(t: &Value, v: &Value, vals: &BTreeMap<String, String>) -> String {
+        match v.get("Ref").and_then(Value::as_str) {
+            Some(p) => vals.get(p).cloned().unwrap_or_else(|| {
+                t["Parameters"][p]["Default"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("`{p}` has no value and no default"))
+                    .to_string()
+            }),
+            None => v.as_str().unwrap().to_string(),
+        }
+    }
+    fn eval(t: &Value, c: &Value, vals: &BTreeMap<String, String>) -> bool {
+        if let Some(n) = c.get("Fn::Not") {
+            !eval(t, &n[0], vals)
+        } else if let Some(e) = c.get("Fn::Equals") {
+            value(t, &e[0], vals) == value(t, &e[1], vals)
+        } else {
+            panic!("unsupported condition {c}")
+        }
+    }
+    eval(t, &t["Conditions"][name], vals)
+}
+
+/// Resolves `v`, a part of template `t`, as CloudFormation would: `Fn::Sub`
+/// and `Ref` with the values, `Fn::If` by the template's conditions (an
+/// `AWS::NoValue` list item disappears).
+fn resolve_in(v: &Value, t: &Value, vals: &BTreeMap<String, String>, what: &str) -> Value {
+    let no_value = serde_json::json!({"Ref": "AWS::NoValue"});
+    match v {
+        Value::Object(o) if o.len() == 1 && o.contains_key("Fn::If") => {
+            let f = &o["Fn::If"];
+            let branch = if condition(t, f[0].as_str().unwrap(), vals) {
+                &f[1]
+            } else {
+                &f[2]
+            };
+            resolve_in(branch, t, vals, what)
+        }
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|x| resolve_in(x, t, vals, what))
+                .filter(|x| *x != no_value)
+                .collect(),
+        ),
+        _ => resolve_flat(v, t, vals, what),
+    }
+}
+
+fn resolve_flat(v: &Value, t: &Value, vals: &BTreeMap<String, String>, what: &str) -> Value {
     match v {
         Value::Object(o) if o.len() == 1 && o.contains_key("Fn::Sub") => {
             let s = o["Fn::Sub"].as_str().expect("Fn::Sub with a string");
@@ -133,10 +183,9 @@ fn resolve(v: &Value, vals: &BTreeMap<String, String>, what: &str) -> Value {
         }
         Value::Object(o) => Value::Object(
             o.iter()
-                .map(|(k, x)| (k.clone(), resolve(x, vals, what)))
+                .map(|(k, x)| (k.clone(), resolve_in(x, t, vals, what)))
                 .collect(),
         ),
-        Value::Array(a) => Value::Array(a.iter().map(|x| resolve(x, vals, what)).collect()),
         _ => v.clone(),
     }
 }
@@ -177,7 +226,7 @@ fn load_stack(root: &Path, m: &Module, vals: &BTreeMap<String, String>) -> Stack
     }
     let mut vals = vals.clone();
     vals.retain(|k, _| k.starts_with("AWS::") || declared.contains(k.as_str()));
-    let t = resolve(&raw, &vals, &what);
+    let t = resolve_in(&raw, &raw, &vals, &what);
     let resources = t["Resources"].as_object().unwrap();
     let mut policies = Vec::new();
     let mut trust = None;

@@ -40,11 +40,19 @@ const INSTANCE: &str =
 #[test]
 fn template_snapshots() {
     let project = shipped();
+    let ledger = rolesmith::pipeline::read_ledger(&repo()).unwrap();
     insta::glob!("../../modules", "*.yaml", |path| {
         let stem = path.file_stem().unwrap().to_string_lossy();
         let m = project.modules.iter().find(|m| m.id == stem).unwrap();
-        let c =
-            compile::compile_module(rolesmith::catalogue::catalogue(), &project.config, m).unwrap();
+        // The shipped versions are released: at the generation they were.
+        let generation = ledger.generation(&m.id, &m.version);
+        let c = compile::compile_module_at(
+            rolesmith::catalogue::catalogue(),
+            &project.config,
+            m,
+            generation,
+        )
+        .unwrap();
         let text = String::from_utf8(c.template_bytes()).unwrap();
         insta::with_settings!({snapshot_path => "../../snapshots/compile", prepend_module_to_snapshot => false}, {
             insta::assert_snapshot!("template", text);
@@ -340,4 +348,112 @@ fn crlf_and_bom_manifests_build_the_same_bytes() {
     let bom = build(format!("\u{feff}{}", text.replace('\n', "\r\n")));
     assert_eq!(lf, crlf);
     assert_eq!(lf, bom);
+}
+
+// ---- compiler generations (issue 11: the self-audit reads the boundary) ----
+
+#[test]
+fn released_versions_compile_at_their_generation_new_ones_read_the_boundary() {
+    use rolesmith::compile::grants::BOUNDARY_SID;
+    use rolesmith::policy::{Decision, Policy, Request, evaluate};
+    let p = shipped();
+    let m = p.modules.iter().find(|m| m.id == "contact-flows").unwrap();
+    let cat = rolesmith::catalogue::catalogue();
+    // Generation 1 is what 1.2.0 was released with: the same bytes.
+    let first = compile::compile_module_at(cat, &p.config, m, compile::FIRST_GENERATION).unwrap();
+    assert_eq!(
+        first.template_bytes(),
+        std::fs::read(repo().join("generated/contact-flows/1.2.0/template.json")).unwrap()
+    );
+    assert!(!first.self_audit.iter().any(|g| g.sid == BOUNDARY_SID));
+    // The latest generation reads the boundary the stack sets, and only it.
+    let latest = compile::compile_module_at(cat, &p.config, m, compile::GENERATION).unwrap();
+    let g = latest
+        .self_audit
+        .iter()
+        .find(|g| g.sid == BOUNDARY_SID)
+        .unwrap();
+    assert_eq!(g.resources, ["${PermissionsBoundaryArn}"]);
+    let statements: Vec<&serde_json::Value> = latest.template["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|r| r["Properties"]["PolicyDocument"]["Statement"].as_array())
+        .flatten()
+        .filter(|s| s.get("Fn::If").is_some())
+        .collect();
+    assert_eq!(statements.len(), 1, "{statements:?}");
+    let f = &statements[0]["Fn::If"];
+    assert_eq!(f[0], "HasPermissionsBoundary");
+    assert_eq!(f[2], serde_json::json!({"Ref": "AWS::NoValue"}));
+    assert_eq!(f[1]["Sid"], BOUNDARY_SID);
+    // Resolved as the stack would with a boundary set: only that policy.
+    let boundary = "arn:aws:iam::222233334444:policy/CustomerBoundary";
+    let mut st = f[1].clone();
+    st["Resource"] = serde_json::json!([boundary]);
+    let policy = Policy::parse(
+        "self-audit",
+        &serde_json::json!({"Version": "2012-10-17", "Statement": [st]}),
+    )
+    .unwrap();
+    let decide = |action: &str, resource: &str| {
+        evaluate(
+            &Request {
+                action: action.into(),
+                resource: resource.into(),
+                context: Default::default(),
+            },
+            std::slice::from_ref(&policy),
+            None,
+        )
+        .decision
+    };
+    assert_eq!(decide("iam:GetPolicy", boundary), Decision::Allowed);
+    assert_eq!(decide("iam:GetPolicyVersion", boundary), Decision::Allowed);
+    assert_eq!(
+        decide("iam:GetPolicy", "arn:aws:iam::222233334444:policy/Other"),
+        Decision::ImplicitDeny
+    );
+    assert_eq!(decide("iam:DeletePolicy", boundary), Decision::ImplicitDeny);
+}
+
+#[test]
+fn a_new_version_gets_the_latest_generation_and_keeps_it_once_released() {
+    let dir = util::temp_project(&repo());
+    util::copy_tree(&repo().join("generated"), &dir.path().join("generated"));
+    let d = dir.path();
+    let manifest = d.join("modules/contact-flows.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text.replace("version: 1.2.0", "version: 1.3.0")).unwrap();
+    let config = d.join("rolesmith.yaml");
+    let r = with_config(&config, &["build"]);
+    assert_eq!(r.code, 0, "{}", r.text());
+    let new =
+        std::fs::read_to_string(d.join("generated/contact-flows/1.3.0/template.json")).unwrap();
+    assert!(new.contains("RolesmithSelfAuditBoundary"), "{new}");
+    // Released templates are untouched.
+    for v in ["1.0.0", "1.1.0", "1.2.0"] {
+        let rel = format!("generated/contact-flows/{v}/template.json");
+        assert_eq!(
+            std::fs::read(d.join(&rel)).unwrap(),
+            std::fs::read(repo().join(&rel)).unwrap(),
+            "{rel}"
+        );
+    }
+    let r = with_config(&config, &["release", "contact-flows"]);
+    assert_eq!(r.code, 0, "{}", r.text());
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(d.join("generated/releases.json")).unwrap()).unwrap();
+    let releases = ledger["modules"]["contact-flows"].as_array().unwrap();
+    let generation =
+        |v: &str| releases.iter().find(|r| r["version"] == v).unwrap()["generation"].clone();
+    assert_eq!(generation("1.3.0"), serde_json::json!(compile::GENERATION));
+    assert_eq!(generation("1.2.0"), serde_json::Value::Null);
+    // Built again after the release: the same bytes (it stays at its generation).
+    let r = with_config(&config, &["build", "--check"]);
+    assert_eq!(r.code, 0, "{}", r.text());
+    assert_eq!(
+        std::fs::read_to_string(d.join("generated/contact-flows/1.3.0/template.json")).unwrap(),
+        new
+    );
 }

@@ -41,10 +41,14 @@ pub fn project() -> &'static Project {
             &root.join("rolesmith.yaml"),
         )
         .unwrap();
-        let compiled =
-            rolesmith::compile::compile_project(rolesmith::catalogue::catalogue(), &project)
-                .unwrap();
         let ledger = rolesmith::pipeline::read_ledger(root).unwrap();
+        // As the pipeline does: released versions at their generation.
+        let compiled = rolesmith::compile::compile_project_at(
+            rolesmith::catalogue::catalogue(),
+            &project,
+            &|m| ledger.generation(&m.id, &m.version),
+        )
+        .unwrap();
         let layouts = compiled
             .iter()
             .map(|c| {
