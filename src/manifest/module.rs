@@ -98,14 +98,10 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -
         Some(n) => regions(cx, n, "regions").map(Some),
         None => Some(None),
     };
-    let parameters = match top.get("parameters") {
+    let (names, parameters) = match top.get("parameters") {
         Some(n) => parameters(cx, n),
-        None => Some(BTreeMap::new()),
+        None => (Vec::new(), Some(BTreeMap::new())),
     };
-    let names: Vec<String> = parameters
-        .as_ref()
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default();
     let features = top
         .required(
             cx,

@@ -10,10 +10,20 @@ use super::rules;
 use super::walk::Ctx;
 use super::yaml::{Node, Value};
 
-pub(super) fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<String, Parameter>> {
+/// The module's parameters, `None` when one has a problem; with the name of
+/// every parameter declared, valid or not (so that a feature's `${Name}` is
+/// not also reported unknown because `Name` has a bad default).
+pub(super) fn parameters(
+    cx: &mut Ctx<'_>,
+    node: &Node,
+) -> (Vec<String>, Option<BTreeMap<String, Parameter>>) {
     let before = cx.problems.len();
     let mut out = BTreeMap::new();
+    let mut names = Vec::new();
     for (name, kn, vn) in cx.entries(node, "parameters") {
+        if rules::is_logical_id(name) && !rules::RESERVED_PARAMETERS.contains(&name) {
+            names.push(name.to_owned());
+        }
         if !rules::is_logical_id(name) {
             cx.report(
                 kn.span,
@@ -116,7 +126,7 @@ pub(super) fn parameters(cx: &mut Ctx<'_>, node: &Node) -> Option<BTreeMap<Strin
             );
         }
     }
-    (cx.problems.len() == before).then_some(out)
+    (names, (cx.problems.len() == before).then_some(out))
 }
 
 /// A parameter's pattern, as far as it can be checked here.
