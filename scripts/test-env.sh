@@ -29,6 +29,6 @@ run_tests() {
   ensure_chromium
   ensure_reference
   cargo test
-  "$VENV/bin/cfn-lint" --format parseable generated/*/*/template.json
+  "$VENV/bin/cfn-lint" --format parseable generated/*/*/template.json generated/vendor/template.json
   echo "cfn-lint: no errors, no warnings"
 }

@@ -11,6 +11,7 @@
 pub mod grants;
 pub mod size;
 pub mod template;
+pub mod vendor;
 
 use std::collections::BTreeSet;
 

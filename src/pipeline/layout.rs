@@ -26,6 +26,11 @@ pub const CHANGELOG_FILE: &str = "CHANGELOG.md";
 /// The capability matrix, in `generated/`.
 pub const CAPABILITIES_FILE: &str = "capabilities.json";
 
+/// The vendor side's folder, in `generated/`: the authoriser role's policy.
+pub const VENDOR_DIR: &str = "vendor";
+/// The vendor side's identity policy document.
+pub const VENDOR_POLICY_FILE: &str = "policy.json";
+
 /// `generated/<rel>` (for a ledger path such as `m/1.0.0/template.json`).
 pub fn generated(rel: &str) -> PathBuf {
     Path::new(GENERATED_DIR).join(rel)
@@ -72,6 +77,12 @@ pub fn changelog(module: &str) -> PathBuf {
 /// The capability matrix.
 pub fn capabilities() -> PathBuf {
     generated(CAPABILITIES_FILE)
+}
+
+/// A file of the vendor side: `generated/vendor/<name>` (`policy.json`,
+/// `template.json`, `REVIEW.md`). Never frozen: it is the vendor's.
+pub fn vendor(name: &str) -> PathBuf {
+    generated(&format!("{VENDOR_DIR}/{name}"))
 }
 
 /// Does a release freeze this file of a version folder? Only the template:

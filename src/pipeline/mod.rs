@@ -56,7 +56,7 @@ pub struct Build {
 struct Staged {
     /// Templates and review documents of the current versions.
     version_files: Files,
-    /// Index, changelogs, capability matrix and ledger.
+    /// Index, vendor side, changelogs, capability matrix and ledger.
     ledger_files: Files,
     /// The release record each module would get now.
     now: Vec<(String, Release)>,
@@ -193,6 +193,28 @@ impl Loaded<'_> {
         ])
     }
 
+    /// The vendor side (`generated/vendor/`): the authoriser role's policy,
+    /// its template and its review. Regenerated at every build from the
+    /// current modules; releases never freeze it (it is the vendor's).
+    fn vendor_files(&self) -> Result<Files, PipelineError> {
+        let v = compile::vendor::VendorPolicy::of(&self.project.config, &self.compiled);
+        let policy = v.policy_document(compile::vendor::POLICY_JSON_PARTITION);
+        Ok(vec![
+            (
+                layout::vendor(layout::VENDOR_POLICY_FILE),
+                compile::vendor::to_bytes(&policy),
+            ),
+            (
+                layout::vendor(layout::TEMPLATE_FILE),
+                compile::vendor::to_bytes(&v.template()),
+            ),
+            (
+                layout::vendor(layout::REVIEW_MD),
+                review::render_vendor_md(&v)?.into_bytes(),
+            ),
+        ])
+    }
+
     /// The release record each module would get now, from its version
     /// folder's files: a release freezes what the customer deploys (the
     /// template, with the grants and parameters in the record); the review
@@ -258,6 +280,7 @@ impl Loaded<'_> {
             return Err(PipelineError::Version(errors));
         }
         let mut ledger_files = self.index_files(&histories)?;
+        ledger_files.extend(self.vendor_files()?);
         ledger_files.extend(Self::history_files(&self.ledger, &now)?);
         Ok(Staged {
             version_files,
@@ -304,6 +327,7 @@ impl Loaded<'_> {
         // Only the index and the history files depend on the ledger's list
         // of releases: the version folders are what was just checked.
         let mut ledger_files = self.index_files(&self.histories(&next))?;
+        ledger_files.extend(self.vendor_files()?);
         ledger_files.extend(Self::history_files(&next, &staged.now)?);
         let files = sorted([staged.version_files, ledger_files]);
         let changed = write(&self.root, &files)?;
@@ -464,7 +488,12 @@ pub fn strays(root: &Path, project: &Project) -> Vec<String> {
         .collect();
     dirs.sort();
     for (name, path) in dirs {
-        let Some(m) = project.modules.iter().find(|m| m.id == name) else {
+        let module = project.modules.iter().find(|m| m.id == name);
+        // `generated/vendor/` is the vendor side, not a module folder.
+        if module.is_none() && name == layout::VENDOR_DIR {
+            continue;
+        }
+        let Some(m) = module else {
             notes.push(format!(
                 "`generated/{name}/` has no manifest `modules/{name}.yaml`; delete the folder if the module is retired (build never deletes)"
             ));

@@ -28,7 +28,9 @@ pub use doc::{
 };
 pub use lookup::ResourceType;
 pub use model::review;
-pub use render::{render_html, render_index_html, render_index_md, render_markdown};
+pub use render::{
+    render_html, render_index_html, render_index_md, render_markdown, render_vendor_md,
+};
 
 use crate::compile::{CompiledModule, Grant};
 use crate::manifest::Project;

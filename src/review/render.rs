@@ -10,11 +10,13 @@ use serde::Serialize;
 
 use super::ReviewError;
 use super::doc::{IndexModule, Review};
+use crate::compile::vendor::{self, VendorPolicy};
 
 const REVIEW_MD: &str = include_str!("templates/review.md");
 const REVIEW_HTML: &str = include_str!("templates/review.html");
 const INDEX_MD: &str = include_str!("templates/index.md");
 const INDEX_HTML: &str = include_str!("templates/index.html");
+const VENDOR_MD: &str = include_str!("templates/vendor.md");
 const STYLE_CSS: &str = include_str!("templates/style.css");
 
 /// Escapes text for HTML.
@@ -162,6 +164,7 @@ fn environment() -> Result<Environment<'static>, ReviewError> {
         ("review.html", REVIEW_HTML),
         ("index.md", INDEX_MD),
         ("index.html", INDEX_HTML),
+        ("vendor.md", VENDOR_MD),
     ] {
         env.add_template(name, src).map_err(|e| err(name, e))?;
     }
@@ -218,6 +221,20 @@ pub fn render_index_html(vendor: &str, modules: &[IndexModule]) -> Result<String
     render(
         "index.html",
         minijinja::context! { vendor => vendor, modules => context("index", &modules)?, style => Value::from_safe_string(STYLE_CSS.to_string()) },
+    )
+}
+
+/// The vendor side's review (`generated/vendor/REVIEW.md`).
+pub fn render_vendor_md(v: &VendorPolicy) -> Result<String, ReviewError> {
+    render(
+        "vendor.md",
+        minijinja::context! {
+            v => context("vendor review", v)?,
+            partition => vendor::POLICY_JSON_PARTITION,
+            sid => vendor::STATEMENT_SID,
+            action => vendor::ASSUME_ROLE,
+            external_id => v.external_id,
+        },
     )
 }
 

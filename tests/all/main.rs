@@ -26,4 +26,6 @@ mod scale;
 #[cfg(test)]
 mod util;
 #[cfg(test)]
+mod vendor;
+#[cfg(test)]
 mod version;
