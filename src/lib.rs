@@ -14,6 +14,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod compile;
 pub mod drift;
+pub mod explain;
 pub mod fsutil;
 pub mod iam;
 pub mod json;

@@ -12,6 +12,7 @@ mod actions;
 mod build;
 mod diff;
 mod drift;
+mod explain;
 mod project;
 mod release;
 mod review;
@@ -110,6 +111,8 @@ pub enum Command {
     Drift(drift::DriftArgs),
     /// Write the review document of a module version for security teams.
     Review(review::ReviewArgs),
+    /// Explain an AWS AccessDenied message: module, feature, version to deploy, what to do.
+    Explain(explain::ExplainArgs),
 }
 
 /// Entry point of the binary.
@@ -143,6 +146,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Simulate(a) => simulate::run(g, a),
         Command::Drift(a) => drift::run(g, a),
         Command::Review(a) => review::run(g, a),
+        Command::Explain(a) => explain::run(g, a),
     }
 }
 

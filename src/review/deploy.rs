@@ -53,6 +53,69 @@ fn url_encode(s: &str) -> String {
     out
 }
 
+/// Where a published template lives: `<base>/<module>/<version>/template.json`.
+pub fn template_url(base: &str, module: &str, version: &semver::Version) -> String {
+    format!(
+        "{}/{module}/{version}/template.json",
+        base.trim_end_matches('/')
+    )
+}
+
+/// The console quick-create link of a published template, with the stack
+/// name and each parameter's value (empty: the customer fills it in).
+fn quick_create<'p>(
+    template_url: &str,
+    stack_name: &str,
+    params: impl Iterator<Item = (&'p str, &'p str)>,
+) -> String {
+    let mut url = format!(
+        "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?templateURL={}&stackName={}",
+        url_encode(template_url),
+        url_encode(stack_name)
+    );
+    for (name, value) in params {
+        url.push_str(&format!(
+            "&param_{}={}",
+            url_encode(name),
+            url_encode(value)
+        ));
+    }
+    url
+}
+
+/// The quick-create link of a module version's template (`template`, as
+/// compiled or as released), published under `base`: the same link its
+/// review document gives (stack name = role name, every parameter of the
+/// template with its default or empty).
+pub fn quick_create_url(
+    base: &str,
+    module: &str,
+    version: &semver::Version,
+    stack_name: &str,
+    template: &serde_json::Value,
+) -> String {
+    let params: Vec<(&str, &str)> = template
+        .get("Parameters")
+        .and_then(serde_json::Value::as_object)
+        .map(|ps| {
+            ps.iter()
+                .map(|(name, p)| {
+                    let default = p
+                        .get("Default")
+                        .and_then(serde_json::Value::as_str)
+                        .unwrap_or_default();
+                    (name.as_str(), default)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    quick_create(
+        &template_url(base, module, version),
+        stack_name,
+        params.into_iter(),
+    )
+}
+
 pub(super) fn deploy(
     compiled: &CompiledModule,
     params: &[ParamDoc],
@@ -91,14 +154,10 @@ pub(super) fn deploy(
             command.push_str(&format!(" \\\n    {}={}", p.name, shell(&p.value)));
         }
     }
-    let template_url = settings.template_url_base.as_ref().map(|base| {
-        format!(
-            "{}/{}/{}/template.json",
-            base.trim_end_matches('/'),
-            compiled.module,
-            compiled.version
-        )
-    });
+    let template_url = settings
+        .template_url_base
+        .as_ref()
+        .map(|base| template_url(base, &compiled.module, &compiled.version));
     // From the published template, for a template S3 must hold anyway.
     let url_command = template_url.as_ref().filter(|_| over_body_limit).map(|url| {
         let mut c = format!(
@@ -117,19 +176,13 @@ pub(super) fn deploy(
         c
     });
     let quick_create_url = template_url.as_ref().map(|template| {
-        let mut url = format!(
-            "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?templateURL={}&stackName={}",
-            url_encode(template),
-            url_encode(&stack_name)
-        );
-        for p in params {
-            url.push_str(&format!(
-                "&param_{}={}",
-                url_encode(&p.name),
-                url_encode(p.default.as_deref().unwrap_or_default())
-            ));
-        }
-        url
+        quick_create(
+            template,
+            &stack_name,
+            params
+                .iter()
+                .map(|p| (p.name.as_str(), p.default.as_deref().unwrap_or_default())),
+        )
     });
     Deploy {
         stack_name,

@@ -18,6 +18,8 @@ mod compile;
 #[cfg(test)]
 mod drift;
 #[cfg(test)]
+mod explain;
+#[cfg(test)]
 mod live;
 #[cfg(test)]
 mod review;
