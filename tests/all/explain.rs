@@ -433,3 +433,52 @@ fn usage_errors_are_exit_2() {
     let run = explain_in(&repo().join("nowhere/rolesmith.yaml"), &["x"], "");
     assert_eq!(run.code, 2, "{}", run.text());
 }
+
+/// An action only the current, unreleased version grants: release it first.
+#[test]
+fn an_action_only_the_unreleased_version_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["modules", "generated"] {
+        util::copy_tree(&repo().join(sub), &dir.path().join(sub));
+    }
+    std::fs::copy(
+        repo().join("rolesmith.yaml"),
+        dir.path().join("rolesmith.yaml"),
+    )
+    .unwrap();
+    let manifest = dir.path().join("modules/settings.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text.replace("version: 1.0.0", "version: 1.1.0").replace(
+        "      - dynamodb:Query\n",
+        "      - dynamodb:Query\n      - dynamodb:Scan\n",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let config = dir.path().join("rolesmith.yaml");
+    let run = util::with_config(&config, &["build"]);
+    assert_eq!(run.code, 0, "{}", run.text());
+    let msg = "User: arn:aws:sts::222233334444:assumed-role/CXPortal-settings/t is not authorized to perform: dynamodb:Scan on resource: arn:aws:dynamodb:eu-west-2:222233334444:table/portal-settings because no identity-based policy allows the dynamodb:Scan action";
+    let run = explain_in(&config, &["--format", "json", msg], "");
+    assert_eq!(run.code, 0, "{}", run.text());
+    let a: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(a["verdict"], "not_released", "{a}");
+    assert_eq!(a["first_version"], Value::Null);
+    assert_eq!(a["features"][0]["id"], "read-settings");
+    assert!(
+        a["fix"]
+            .as_str()
+            .unwrap()
+            .contains("rolesmith release settings"),
+        "{a}"
+    );
+    // GetItem is granted since 1.0.0: unchanged by the unreleased version.
+    let run = explain_in(
+        &config,
+        &["--format", "json", &msg.replace("Scan", "GetItem")],
+        "",
+    );
+    let a: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        (a["verdict"].as_str(), a["first_version"].as_str()),
+        (Some("role_changed"), Some("1.0.0"))
+    );
+}
