@@ -51,7 +51,7 @@ pub fn run(g: &Global, a: &ExplainArgs) -> Exit {
             return Exit::Failure;
         }
     };
-    let l = match super::project::load(g) {
+    let l = match super::project::load_quiet(g) {
         Ok(l) => l,
         // The project is the input of every answer: a project that does not load is a usage error here.
         Err(_) => return Exit::Failure,

@@ -382,12 +382,13 @@ pub fn explain(ctx: &Context<'_>, d: &Denial) -> Answer {
     let releases = ctx.ledger.releases(&c.module);
     let latest = releases.last().copied();
     a.latest_release = latest.map(|r| r.version.to_string());
-    // Every release has the self-audit grants when the project has them
-    // (the ledger stores feature grants only).
-    let self_audit_allows = req.allowed_by(&c.self_audit);
-    let first = releases
-        .iter()
-        .find(|r| self_audit_allows || req.allowed_by(&r.grants));
+    // A release grants the request by a feature, or by its self-audit
+    // grants (recorded in the ledger; unknown for a release whose template
+    // is gone: then never claimed).
+    let release_allows = |r: &crate::version::Release| {
+        req.allowed_by(&r.grants) || r.self_audit.as_ref().is_some_and(|g| req.allowed_by(g))
+    };
+    let first = releases.iter().copied().find(|r| release_allows(r));
     a.first_version = first.map(|r| r.version.to_string());
     let current_allows = req.allowed_by(c.all_grants());
     a.features = features(ctx, &req, c, &releases);
@@ -453,7 +454,7 @@ pub fn explain(ctx: &Context<'_>, d: &Denial) -> Answer {
         return a;
     };
     let latest = latest.unwrap_or(first);
-    if !self_audit_allows && !req.allowed_by(&latest.grants) {
+    if !release_allows(latest) {
         a.verdict = Verdict::Removed;
         a.cause = format!(
             "version {} of module `{}` granted {what}, but the latest release {} no longer does",
@@ -667,7 +668,7 @@ fn features(
     releases
         .iter()
         .rev()
-        .map(|r| of(&mut r.grants.iter()))
+        .map(|r| of(&mut r.grants.iter().chain(r.self_audit.iter().flatten())))
         .find(|f| !f.is_empty())
         .unwrap_or_default()
 }
