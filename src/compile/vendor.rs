@@ -66,6 +66,15 @@ pub struct VendorPolicy {
     pub external_id: bool,
 }
 
+/// The authoriser role's name without its path (`portal/Auth` -> `Auth`):
+/// what CloudFormation's `Roles` takes and what assumed-role ARNs show.
+pub fn authoriser_name(authoriser_role: &str) -> &str {
+    authoriser_role
+        .rsplit('/')
+        .next()
+        .unwrap_or(authoriser_role)
+}
+
 /// `arn:<partition>:iam::*:role/<role_name>`.
 pub fn role_resource(partition: &str, role_name: &str) -> String {
     format!("arn:{partition}:iam::*:role/{role_name}")
@@ -85,11 +94,7 @@ impl VendorPolicy {
         roles.sort_by(|a, b| a.module.cmp(&b.module));
         roles.dedup_by(|a, b| a.module == b.module);
         let authoriser = &config.vendor.authoriser_role;
-        let authoriser_role_name = authoriser
-            .rsplit('/')
-            .next()
-            .unwrap_or(authoriser)
-            .to_string();
+        let authoriser_role_name = authoriser_name(authoriser).to_string();
         VendorPolicy {
             vendor: config.vendor.name.clone(),
             account_id: config.vendor.account_id.clone(),

@@ -301,6 +301,10 @@ fn request_words(d: &Denial) -> String {
     }
 }
 
+/// The fix when the role's policies were changed.
+const RUN_DRIFT: &str =
+    "run drift on the role: it names the detached or changed policy and the exact fix";
+
 /// Answers one parsed message.
 pub fn explain(ctx: &Context<'_>, d: &Denial) -> Answer {
     let mut a = Answer {
@@ -352,12 +356,7 @@ pub fn explain(ctx: &Context<'_>, d: &Denial) -> Answer {
     a.role = Some(role.clone());
     a.account = Some(account.clone());
     let config = &ctx.project.config;
-    let authoriser = config
-        .vendor
-        .authoriser_role
-        .rsplit('/')
-        .next()
-        .unwrap_or_default();
+    let authoriser = crate::compile::vendor::authoriser_name(&config.vendor.authoriser_role);
     if role == authoriser && account == config.vendor.account_id {
         a.authoriser = true;
         return vendor_side(ctx, d, a);
@@ -512,7 +511,7 @@ pub fn explain(ctx: &Context<'_>, d: &Denial) -> Answer {
                     a.cause = format!(
                         "{granted}; the tenant's version {v} grants it, so the role's policies were changed (a managed policy detached or edited)"
                     );
-                    a.fix = "run drift on the role: it names the detached or changed policy and the exact fix".into();
+                    a.fix = RUN_DRIFT.into();
                     a.command = Some(drift);
                 }
                 None if always => {
@@ -520,7 +519,7 @@ pub fn explain(ctx: &Context<'_>, d: &Denial) -> Answer {
                     a.cause = format!(
                         "{granted}, the module's first release, so every version grants it: the role's policies were changed (a managed policy detached or edited)"
                     );
-                    a.fix = "run drift on the role: it names the detached or changed policy and the exact fix".into();
+                    a.fix = RUN_DRIFT.into();
                     a.command = Some(drift);
                 }
                 None => {
