@@ -482,3 +482,43 @@ fn an_action_only_the_unreleased_version_grants() {
         (Some("role_changed"), Some("1.0.0"))
     );
 }
+
+/// A permission a later major release removed: deploying the latest does not help.
+#[test]
+fn a_permission_the_latest_major_release_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["modules", "generated"] {
+        util::copy_tree(&repo().join(sub), &dir.path().join(sub));
+    }
+    std::fs::copy(
+        repo().join("rolesmith.yaml"),
+        dir.path().join("rolesmith.yaml"),
+    )
+    .unwrap();
+    let manifest = dir.path().join("modules/settings.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let text = text
+        .replace("version: 1.0.0", "version: 2.0.0")
+        .replace("      - dynamodb:DeleteItem\n", "");
+    std::fs::write(&manifest, text).unwrap();
+    let config = dir.path().join("rolesmith.yaml");
+    for cmd in [&["build"][..], &["release", "settings"][..]] {
+        let run = util::with_config(&config, cmd);
+        assert_eq!(run.code, 0, "{cmd:?}: {}", run.text());
+    }
+    let msg = "User: arn:aws:sts::222233334444:assumed-role/CXPortal-settings/t is not authorized to perform: dynamodb:DeleteItem on resource: arn:aws:dynamodb:eu-west-2:222233334444:table/portal-settings because no identity-based policy allows the dynamodb:DeleteItem action";
+    let run = explain_in(&config, &["--format", "json", msg], "");
+    assert_eq!(run.code, 0, "{}", run.text());
+    let a: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(a["verdict"], "removed", "{a}");
+    assert_eq!(a["first_version"], "1.0.0");
+    assert_eq!(a["latest_release"], "2.0.0");
+    assert_eq!(a["features"][0]["id"], "write-settings");
+    assert!(
+        a["cause"]
+            .as_str()
+            .unwrap()
+            .contains("the latest release 2.0.0 no longer does"),
+        "{a}"
+    );
+}
