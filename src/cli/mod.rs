@@ -13,9 +13,11 @@ mod build;
 mod diff;
 mod drift;
 mod project;
+mod publish;
 mod release;
 mod review;
 mod simulate;
+mod tenant;
 mod validate;
 
 /// Exit codes shared by every command (see `shared/design/cli.md`).
@@ -110,6 +112,11 @@ pub enum Command {
     Drift(drift::DriftArgs),
     /// Write the review document of a module version for security teams.
     Review(review::ReviewArgs),
+    /// Upload released templates and review documents to S3; print their URLs and quick-create links.
+    Publish(publish::PublishArgs),
+    /// Onboard tenants: mint their ExternalId and record their rows (`add`), check their roles (`verify`).
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
 }
 
 /// Entry point of the binary.
@@ -143,6 +150,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Simulate(a) => simulate::run(g, a),
         Command::Drift(a) => drift::run(g, a),
         Command::Review(a) => review::run(g, a),
+        Command::Publish(a) => publish::run(g, a),
+        Command::Tenant(c) => tenant::run(g, c),
     }
 }
 

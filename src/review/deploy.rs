@@ -53,6 +53,31 @@ fn url_encode(s: &str) -> String {
     out
 }
 
+/// The console's quick-create link for the template at `template_url`:
+/// stack name and parameter values filled in (`param_<Name>`), in `region`
+/// when given (else the console's current region).
+pub fn quick_create_url(
+    template_url: &str,
+    stack_name: &str,
+    params: &[(String, String)],
+    region: Option<&str>,
+) -> String {
+    let region = region.map_or_else(String::new, |r| format!("?region={}", url_encode(r)));
+    let mut url = format!(
+        "https://console.aws.amazon.com/cloudformation/home{region}#/stacks/quickcreate?templateURL={}&stackName={}",
+        url_encode(template_url),
+        url_encode(stack_name)
+    );
+    for (name, value) in params {
+        url.push_str(&format!(
+            "&param_{}={}",
+            url_encode(name),
+            url_encode(value)
+        ));
+    }
+    url
+}
+
 pub(super) fn deploy(
     compiled: &CompiledModule,
     params: &[ParamDoc],
@@ -117,19 +142,11 @@ pub(super) fn deploy(
         c
     });
     let quick_create_url = template_url.as_ref().map(|template| {
-        let mut url = format!(
-            "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?templateURL={}&stackName={}",
-            url_encode(template),
-            url_encode(&stack_name)
-        );
-        for p in params {
-            url.push_str(&format!(
-                "&param_{}={}",
-                url_encode(&p.name),
-                url_encode(p.default.as_deref().unwrap_or_default())
-            ));
-        }
-        url
+        let values: Vec<(String, String)> = params
+            .iter()
+            .map(|p| (p.name.clone(), p.default.clone().unwrap_or_default()))
+            .collect();
+        quick_create_url(template, &stack_name, &values, None)
     });
     Deploy {
         stack_name,
