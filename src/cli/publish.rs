@@ -48,7 +48,6 @@ struct Published {
     version: semver::Version,
     template_key: String,
     stack_name: String,
-    params: Vec<String>,
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -112,14 +111,11 @@ fn objects(
                 .iter()
                 .find(|c| c.module == *module)
                 .map_or_else(|| module.clone(), |c| c.role_name.clone());
-            let mut params: Vec<String> = r.parameters.keys().cloned().collect();
-            params.sort();
             published.push(Published {
                 module: module.clone(),
                 version: r.version.clone(),
                 template_key: key_of(&template_rel),
                 stack_name,
-                params,
             });
             objects.push(Object {
                 key: key_of(&template_rel),
@@ -256,13 +252,11 @@ fn upload(
         let mut out = String::new();
         for p in published {
             let url = bucket.url(&p.template_key);
-            let params: Vec<(String, String)> =
-                p.params.iter().map(|n| (n.clone(), String::new())).collect();
             out.push_str(&format!(
                 "{} {}\n  template: {url}\n  quick-create: {}\n",
                 p.module,
                 p.version,
-                crate::review::quick_create_url(&url, &p.stack_name, &params, a.region.as_deref())
+                crate::review::quick_create_url(&url, &p.stack_name, &[], a.region.as_deref())
             ));
         }
         let base = bucket.url_of_prefix(&a.prefix);

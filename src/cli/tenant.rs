@@ -387,7 +387,9 @@ fn add(g: &Global, a: &AddArgs) -> Exit {
                 role_arn: role_arn.clone(),
                 external_id: Some(external_id.clone()),
                 region: a.region.clone(),
-                stack_name: Some(c.role_name.clone()),
+                // The customer may rename the stack in the console: drift
+                // reads the version from the role's tag instead.
+                stack_name: None,
                 status: Some(RowStatus::Pending),
                 deployed_version: None,
             });
@@ -418,18 +420,13 @@ fn add(g: &Global, a: &AddArgs) -> Exit {
                         .as_path()
                     )
                 );
-                let params: Vec<(String, String)> = release
-                    .parameters
-                    .keys()
-                    .map(|p| {
-                        let value = if p == crate::compile::template::EXTERNAL_ID {
-                            external_id.clone()
-                        } else {
-                            String::new()
-                        };
-                        (p.clone(), value)
-                    })
-                    .collect();
+                // Only the ExternalId: the console shows every other
+                // parameter with the template's default for the customer.
+                let params: Vec<(String, String)> = if l.project.config.roles.external_id {
+                    vec![(crate::compile::template::EXTERNAL_ID.to_string(), external_id.clone())]
+                } else {
+                    Vec::new()
+                };
                 out.push_str(&format!(
                     "  quick-create: {}\n",
                     crate::review::quick_create_url(&template, &c.role_name, &params, region)

@@ -19,6 +19,8 @@ mod compile;
 mod drift;
 #[cfg(test)]
 mod live;
+#[cfg(all(test, feature = "aws"))]
+mod ops;
 #[cfg(test)]
 mod review;
 #[cfg(test)]
