@@ -34,6 +34,13 @@ pub struct PublishArgs {
 }
 
 /// One object to publish.
+#[cfg_attr(
+    not(feature = "aws"),
+    expect(
+        dead_code,
+        reason = "read by the upload, which needs the `aws` feature"
+    )
+)]
 struct Object {
     key: String,
     /// The file under the project root it comes from.
@@ -43,6 +50,13 @@ struct Object {
 }
 
 /// A released version's published template.
+#[cfg_attr(
+    not(feature = "aws"),
+    expect(
+        dead_code,
+        reason = "read by the upload, which needs the `aws` feature"
+    )
+)]
 struct Published {
     module: String,
     version: semver::Version,

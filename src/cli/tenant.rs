@@ -115,7 +115,7 @@ fn account_of(role_arn: &str) -> Option<&str> {
 /// The tenant's rows: read from the table or the fleet file.
 enum Store {
     #[cfg(feature = "aws")]
-    Table(Table),
+    Table(Box<Table>),
     Fleet(PathBuf),
 }
 
@@ -126,6 +126,13 @@ struct Table {
     opts: crate::live::aws::AwsOptions,
 }
 
+#[cfg_attr(
+    not(feature = "aws"),
+    expect(
+        dead_code,
+        reason = "used by `tenant verify` and `--table`, which need the `aws` feature"
+    )
+)]
 fn fail_live(e: impl std::fmt::Display) -> Exit {
     super::eprint_error(e);
     Exit::Live
@@ -201,6 +208,13 @@ impl Store {
     }
 
     /// Writes a row's new status and deployed version.
+    #[cfg_attr(
+        not(feature = "aws"),
+        expect(
+            dead_code,
+            reason = "used by `tenant verify` and `--table`, which need the `aws` feature"
+        )
+    )]
     fn mark(&self, row: &FleetRow) -> Result<(), Exit> {
         match self {
             #[cfg(feature = "aws")]
@@ -236,11 +250,11 @@ fn open_table(s: &StoreArgs, name: &str, row_timeout: u64) -> Result<Store, Exit
         crate::live::aws::standard_retries(),
     ));
     let table = crate::live::aws::dynamodb::MappingTable::new(&conf, name);
-    Ok(Store::Table(Table {
+    Ok(Store::Table(Box::new(Table {
         runtime,
         table,
         opts,
-    }))
+    })))
 }
 
 #[cfg(not(feature = "aws"))]
@@ -696,6 +710,13 @@ fn may_assume(
 /// tenant's ExternalId, and neither it without one or with another, nor
 /// any other principal (named in the policy, the customer's own account,
 /// an unrelated account, a service), even with the right ExternalId.
+#[cfg_attr(
+    all(not(feature = "aws"), not(test)),
+    expect(
+        dead_code,
+        reason = "used by `tenant verify` and `--table`, which need the `aws` feature"
+    )
+)]
 pub(crate) fn trust_problems(
     trust: &str,
     role_arn: &str,

@@ -129,8 +129,9 @@ pub enum Item {
         seq: usize,
         /// The row.
         row: FleetRow,
-        /// What reading it gave.
-        read: RowRead,
+        /// What reading it gave (boxed: a snapshot is large, a malformed
+        /// row small).
+        read: Box<RowRead>,
     },
     /// A table item that is not a mapping row (`key` is `tenant/module`).
     Malformed {
@@ -229,7 +230,7 @@ async fn start_read(
         let item = Item::Read {
             seq,
             row,
-            read: RowRead { result, api_calls },
+            read: Box::new(RowRead { result, api_calls }),
         };
         // The receiver lives until every sender is gone.
         let _ = tx.send(item).await;

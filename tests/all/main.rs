@@ -19,7 +19,7 @@ mod compile;
 mod drift;
 #[cfg(test)]
 mod live;
-#[cfg(all(test, feature = "aws"))]
+#[cfg(test)]
 mod ops;
 #[cfg(test)]
 mod review;

@@ -5,16 +5,24 @@
 //! Accounts `account(7000..7999)` belong to these tests; every test uses
 //! its own bucket and table names, so they never meet under `cargo test`.
 
+#[cfg(feature = "aws")]
 mod drift_table;
+#[cfg(feature = "aws")]
 mod publish;
+#[cfg(feature = "aws")]
 mod tenant;
 
+#[cfg(feature = "aws")]
 use std::path::Path;
+#[cfg(feature = "aws")]
 use std::process::Command;
 
+#[cfg(feature = "aws")]
 use crate::live::moto::moto;
+#[cfg(feature = "aws")]
 use crate::util;
 
+#[cfg(feature = "aws")]
 /// A copy of the repository's project with what it generated (templates
 /// released and frozen), so commands see the real ledger.
 pub fn project() -> tempfile::TempDir {
@@ -26,6 +34,7 @@ pub fn project() -> tempfile::TempDir {
     dir
 }
 
+#[cfg(feature = "aws")]
 /// `rolesmith ARGS --config DIR/rolesmith.yaml`, acting against moto with
 /// the vendor's test credentials and no AWS files of the machine.
 pub fn cmd(project: &Path, args: &[&str]) -> Command {
@@ -50,6 +59,7 @@ pub fn cmd(project: &Path, args: &[&str]) -> Command {
     c
 }
 
+#[cfg(feature = "aws")]
 /// A DynamoDB client in the vendor account.
 pub async fn dynamodb() -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::new(&moto().vendor_config().await)
