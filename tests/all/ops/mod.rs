@@ -10,6 +10,8 @@ mod drift_table;
 #[cfg(feature = "aws")]
 mod publish;
 #[cfg(feature = "aws")]
+mod stream;
+#[cfg(feature = "aws")]
 mod tenant;
 
 #[cfg(feature = "aws")]
