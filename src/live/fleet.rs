@@ -60,47 +60,41 @@ pub fn read_fleet(
     })
 }
 
-/// [`read_fleet`] with a reader already connected (tests, benchmarks).
+/// [`read_fleet`] with a reader already connected (tests, benchmarks):
+/// [`stream_fleet_with`] over the rows, results put back in file order.
 pub async fn read_fleet_with(
     reader: Arc<AwsReader>,
     rows: &[FleetRow],
     concurrency: usize,
     progress: &ProgressBar,
 ) -> FleetRead {
-    let permits = Arc::new(Semaphore::new(concurrency.clamp(1, MAX_CONCURRENCY)));
-    let before = reader.api_calls();
-    let mut handles = Vec::with_capacity(rows.len());
-    for row in rows {
-        let reader = Arc::clone(&reader);
-        let permits = Arc::clone(&permits);
-        let target = row.target();
-        let progress = progress.clone();
-        handles.push(tokio::spawn(async move {
-            // The semaphore is never closed, so acquire only fails if it were;
-            // then the row is still read rather than lost.
-            let _permit = permits.acquire_owned().await.ok();
-            let (result, api_calls) = reader.read(&target).await;
-            progress.inc(1);
-            RowRead { result, api_calls }
-        }));
-    }
-    let mut out = Vec::with_capacity(handles.len());
-    for (h, row) in handles.into_iter().zip(rows) {
-        out.push(h.await.unwrap_or_else(|e| {
-            RowRead {
+    let mut got: Vec<Option<RowRead>> = vec![None; rows.len()];
+    let streamed = stream_fleet_with(reader, Source::Rows(rows.to_vec()), concurrency, |item| {
+        if let Item::Read { seq, read, .. } = item
+            && let Some(slot) = got.get_mut(seq)
+        {
+            *slot = Some(*read);
+        }
+        progress.inc(1);
+    })
+    .await;
+    let out = got
+        .into_iter()
+        .zip(rows)
+        .map(|(read, row)| {
+            read.unwrap_or_else(|| RowRead {
                 result: Err(ReadError::new(
                     ReadErrorKind::Other,
-                    format!("reading `{}` stopped unexpectedly: {e}", row.role_arn),
-                )
-                .caused_by(e)),
+                    format!("reading `{}` stopped unexpectedly", row.role_arn),
+                )),
                 api_calls: 0,
-            }
-        }));
-    }
+            })
+        })
+        .collect();
     FleetRead {
         rows: out,
-        api_calls: reader.api_calls() - before,
-        stopped: reader.stopped(),
+        api_calls: streamed.api_calls,
+        stopped: streamed.stopped,
     }
 }
 
