@@ -95,6 +95,8 @@ fn main() {
                         external_id: Some(ext),
                         region: Some("eu-west-2".into()),
                         stack_name: None,
+                        status: None,
+                        deployed_version: None,
                     }
                 }));
             }

@@ -2,9 +2,11 @@
 //! them with `drift::check` and renders the reports. Exit codes: 0 no drift,
 //! 1 drift of severity error, 2 bad input, 3 a live account unreadable.
 use std::collections::BTreeMap;
+#[cfg(feature = "aws")]
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::{Exit, Format, Global};
+use super::{Exit, Global};
 use clap::Args;
 
 use crate::compile::CompiledModule;
@@ -41,9 +43,12 @@ pub struct DriftArgs {
     /// Read the output of `aws iam get-account-authorization-details` instead of the live account.
     #[arg(long, value_name = "AUTH_DETAILS.json", conflicts_with_all = ["fleet", "assume_role"])]
     pub from_file: Option<PathBuf>,
-    /// Check every row of a fleet file (YAML list of tenant, module, role_arn, external_id, region).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["module", "role_arn"])]
-    pub fleet: Option<PathBuf>,
+    /// Check every row of a fleet file (YAML list of tenant, module, role_arn, external_id, region), or of the DynamoDB mapping table `dynamodb://TABLE`; `pending` rows are skipped.
+    #[arg(long, value_name = "FILE|dynamodb://TABLE", conflicts_with_all = ["module", "role_arn"])]
+    pub fleet: Option<String>,
+    /// Check only shard K (0-based) of N of the fleet: `K/N`, or `auto/N` to take K from `JOB_COMPLETION_INDEX` (Kubernetes Indexed Job) or `AWS_BATCH_JOB_ARRAY_INDEX` (AWS Batch array job); shards 0..N-1 cover every row exactly once.
+    #[arg(long, value_name = "K/N", requires = "fleet")]
+    pub shard: Option<String>,
     /// Rows checked at once in fleet mode (1 to 256).
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=256))]
     pub concurrency: u16,
@@ -60,8 +65,23 @@ pub struct DriftArgs {
     /// Endpoint URL for AWS APIs (also `AWS_ENDPOINT_URL`).
     #[arg(long)]
     pub endpoint_url: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output: text, one JSON document, or JSON Lines (`jsonl`: one report per row, printed as each row finishes).
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+}
+
+/// Output formats of `drift`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum DriftFormat {
+    /// Text for people.
+    #[default]
+    Text,
+    /// One JSON document (a fleet: summary and every row's report).
+    Json,
+    /// JSON Lines: one report per line, each printed as its row finishes
+    /// (completion order), memory bounded whatever the fleet's size; the
+    /// summary goes to stderr.
+    Jsonl,
 }
 
 /// Runs `drift`.
@@ -126,13 +146,14 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
         }
     };
     let text = match a.format {
-        Format::Text => report::text(&report),
-        Format::Json => match report::json(&report) {
-            Ok(t) => t,
-            Err(e) => return unserialisable(&e),
-        },
+        DriftFormat::Text => Ok(report::text(&report)),
+        DriftFormat::Json => report::json(&report),
+        DriftFormat::Jsonl => report::jsonl(&report),
     };
-    super::print_out(&text);
+    match text {
+        Ok(t) => super::print_out(&t),
+        Err(e) => return unserialisable(&e),
+    }
     exit_for(std::slice::from_ref(&report))
 }
 
@@ -169,9 +190,13 @@ fn exit_for(reports: &[Report]) -> Exit {
 /// Released versions' managed policies per module, from their templates in
 /// `generated/` (frozen by `release`); a template that cannot be read is
 /// left out, and drift then reports missing permissions one by one.
-type Layouts = BTreeMap<String, Vec<VersionLayout>>;
+pub(super) type Layouts = BTreeMap<String, Vec<VersionLayout>>;
 
-fn released_layouts(root: &Path, compiled: &[CompiledModule], ledger: &Ledger) -> Layouts {
+pub(super) fn released_layouts(
+    root: &Path,
+    compiled: &[CompiledModule],
+    ledger: &Ledger,
+) -> Layouts {
     let mut out = Layouts::new();
     for c in compiled {
         let mut of_module = Vec::new();
@@ -190,19 +215,19 @@ fn released_layouts(root: &Path, compiled: &[CompiledModule], ledger: &Ledger) -
     out
 }
 
-struct Ctx<'a> {
-    config: &'a crate::manifest::Config,
-    compiled: &'a [CompiledModule],
-    ledger: &'a Ledger,
-    layouts: &'a Layouts,
+pub(super) struct Ctx<'a> {
+    pub(super) config: &'a crate::manifest::Config,
+    pub(super) compiled: &'a [CompiledModule],
+    pub(super) ledger: &'a Ledger,
+    pub(super) layouts: &'a Layouts,
 }
 
 impl Ctx<'_> {
-    fn module(&self, id: &str) -> Option<&CompiledModule> {
+    pub(super) fn module(&self, id: &str) -> Option<&CompiledModule> {
         self.compiled.iter().find(|c| c.module == id)
     }
 
-    fn unknown_module(&self, id: &str) -> String {
+    pub(super) fn unknown_module(&self, id: &str) -> String {
         let best = crate::iam::suggest::best(id, self.compiled.iter().map(|c| c.module.as_str()));
         match best {
             Some(m) => {
@@ -218,7 +243,7 @@ impl Ctx<'_> {
     /// Checks a role read against `asked` (else the module its tag names);
     /// `Err` is a usage problem (exit 2): no module given and no tag, or a
     /// tag naming no module of the project.
-    fn check(
+    pub(super) fn check(
         &self,
         asked: Option<&str>,
         mut subject: Subject,
@@ -350,69 +375,220 @@ fn load_fleet(ctx: &Ctx<'_>, path: &std::path::Path) -> Result<FleetFile, Exit> 
     Ok(file)
 }
 
+/// The summary of a streamed fleet, on stderr (stdout holds only reports).
 #[cfg(feature = "aws")]
-fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
-    let file = match load_fleet(ctx, path) {
-        Ok(f) => f,
+fn eprint_summary(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// The fleet source of `--fleet`: a file, or `dynamodb://TABLE`.
+fn table_of(fleet: &str) -> Option<&str> {
+    fleet.strip_prefix("dynamodb://")
+}
+
+/// `--shard`, the scheduler's index variables read for `auto/N`.
+fn shard_of(a: &DriftArgs) -> Result<crate::live::shard::Shard, Exit> {
+    match &a.shard {
+        None => Ok(crate::live::shard::Shard::default()),
+        Some(text) => {
+            crate::live::shard::Shard::parse(text, |k| std::env::var(k).ok()).map_err(|m| {
+                super::eprint_error(m);
+                Exit::Failure
+            })
+        }
+    }
+}
+
+#[cfg(feature = "aws")]
+fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, fleet: &str) -> Exit {
+    use crate::live::fleet::{Item, Source};
+
+    let shard = match shard_of(a) {
+        Ok(s) => s,
         Err(exit) => return exit,
     };
-    let rows = &file.rows;
-    let progress = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        let bar = indicatif::ProgressBar::new(rows.len() as u64);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:30} {pos}/{len} roles checked ({elapsed})",
-        ) {
-            bar.set_style(style);
+    let (source, known, table) = match table_of(fleet) {
+        Some("") => {
+            super::eprint_error("`--fleet dynamodb://` names no table; give `dynamodb://TABLE`");
+            return Exit::Failure;
         }
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
+        Some(name) => (
+            Source::Table {
+                name: name.to_string(),
+                shard,
+            },
+            None,
+            true,
+        ),
+        None => {
+            let file = match load_fleet(ctx, Path::new(fleet)) {
+                Ok(f) => f,
+                Err(exit) => return exit,
+            };
+            let pending = file.rows.iter().filter(|r| !r.is_active()).count();
+            if pending > 0 {
+                super::eprint_warning(&format!(
+                    "{pending} `pending` row{} skipped: run `rolesmith tenant verify` once the customer deployed the stack",
+                    if pending == 1 { "" } else { "s" }
+                ));
+            }
+            let rows: Vec<_> = file
+                .rows
+                .into_iter()
+                .filter(|r| r.is_active() && shard.contains(&r.tenant, &r.module))
+                .collect();
+            let n = rows.len() as u64;
+            (Source::Rows(rows), Some(n), false)
+        }
     };
-    let concurrency = usize::from(a.concurrency);
-    let read = match crate::live::fleet::read_fleet(&aws_options(a), rows, concurrency, &progress) {
-        Ok(r) => r,
+    let progress = match known {
+        Some(n) if std::io::IsTerminal::is_terminal(&std::io::stderr()) => {
+            let bar = indicatif::ProgressBar::new(n);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:30} {pos}/{len} roles checked ({elapsed})",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        }
+        _ => indicatif::ProgressBar::hidden(),
+    };
+    let stream = a.format == DriftFormat::Jsonl;
+    let mut collected: Vec<(usize, Report)> = Vec::new();
+    let mut counts = report::Summary::default();
+    let mut malformed: Vec<String> = Vec::new();
+    let mut unserialisable_report: Option<serde_json::Error> = None;
+    let streamed = crate::live::fleet::stream_fleet(
+        &aws_options(a),
+        source,
+        usize::from(a.concurrency),
+        |item| {
+            progress.inc(1);
+            let (seq, row, read) = match item {
+                Item::Read { seq, row, read } => (seq, row, read),
+                Item::Malformed { key, message } => {
+                    malformed.push(format!("`{key}`: {message}"));
+                    return;
+                }
+            };
+            if table && ctx.module(&row.module).is_none() {
+                malformed.push(format!(
+                    "`{}/{}`: {}",
+                    row.tenant,
+                    row.module,
+                    ctx.unknown_module(&row.module)
+                ));
+                return;
+            }
+            let subject = Subject {
+                tenant: Some(row.tenant.clone()),
+                module: String::new(),
+                role_arn: row.role_arn.clone(),
+                region: row.region.clone(),
+            };
+            let r = match ctx.check(Some(&row.module), subject, read.result.as_ref()) {
+                Ok(r) => r,
+                Err(message) => {
+                    malformed.push(format!("`{}/{}`: {message}", row.tenant, row.module));
+                    return;
+                }
+            };
+            counts.checked += 1;
+            match r.status {
+                Status::Ok => counts.ok += 1,
+                Status::Drift => counts.drift += 1,
+                Status::Error => counts.error += 1,
+            }
+            if stream {
+                match report::jsonl(&r) {
+                    Ok(line) => super::print_out(&line),
+                    Err(e) => unserialisable_report = Some(e),
+                }
+            } else {
+                collected.push((seq, r));
+            }
+        },
+    );
+    progress.finish_and_clear();
+    let streamed = match streamed {
+        Ok(s) => s,
         Err(e) => {
             super::eprint_error(e);
             return Exit::Live;
         }
     };
-    progress.finish_and_clear();
-    if let Some(why) = &read.stopped {
+    if let Some(e) = unserialisable_report {
+        return unserialisable(&e);
+    }
+    counts.api_calls = streamed.api_calls;
+    if let Some(why) = &streamed.stopped {
         super::eprint_error(why);
     }
-    let mut results = Vec::with_capacity(rows.len());
-    for (row, got) in rows.iter().zip(&read.rows) {
-        let subject = Subject {
-            tenant: Some(row.tenant.clone()),
-            module: String::new(),
-            role_arn: row.role_arn.clone(),
-            region: row.region.clone(),
-        };
-        match ctx.check(Some(&row.module), subject, got.result.as_ref()) {
-            Ok(r) => results.push(r),
-            // Every row names a module (checked above): cannot happen.
-            Err(message) => {
-                super::eprint_error(message);
-                return Exit::Failure;
-            }
-        }
+    if streamed.pending > 0 {
+        super::eprint_warning(&format!(
+            "{} `pending` row{} skipped: run `rolesmith tenant verify` once the customer deployed the stack",
+            streamed.pending,
+            if streamed.pending == 1 { "" } else { "s" }
+        ));
     }
-    let fleet = FleetReport::new(results, read.api_calls);
-    let text = match a.format {
-        Format::Text => report::fleet_text(&fleet),
-        Format::Json => match report::fleet_json(&fleet) {
-            Ok(t) => t,
-            Err(e) => return unserialisable(&e),
-        },
-    };
-    super::print_out(&text);
-    exit_for(&fleet.results)
+    if !stream {
+        // Files keep their order; a table's scan order means nothing.
+        if table {
+            collected.sort_by(|(_, x), (_, y)| {
+                (&x.tenant, &x.module, &x.role_arn).cmp(&(&y.tenant, &y.module, &y.role_arn))
+            });
+        } else {
+            collected.sort_by_key(|(seq, _)| *seq);
+        }
+        let fleet = FleetReport::new(
+            collected.into_iter().map(|(_, r)| r).collect(),
+            streamed.api_calls,
+        );
+        let text = match a.format {
+            DriftFormat::Json => match report::fleet_json(&fleet) {
+                Ok(t) => t,
+                Err(e) => return unserialisable(&e),
+            },
+            _ => report::fleet_text(&fleet),
+        };
+        super::print_out(&text);
+    } else {
+        eprint_summary(&format!(
+            "shard {shard}: {} checked, {} ok, {} drift, {} error, {} API calls",
+            counts.checked, counts.ok, counts.drift, counts.error, counts.api_calls
+        ));
+    }
+    if let Some(e) = &streamed.scan_failed {
+        super::eprint_error(e);
+        return Exit::Live;
+    }
+    if !malformed.is_empty() {
+        for m in malformed.iter().take(20) {
+            super::eprint_error(format!("mapping row {m}; the row was not checked"));
+        }
+        if malformed.len() > 20 {
+            super::eprint_error(format!("... and {} more such rows", malformed.len() - 20));
+        }
+        return Exit::Failure;
+    }
+    if counts.error > 0 {
+        Exit::Live
+    } else if counts.drift > 0 {
+        Exit::Problems
+    } else {
+        Exit::Ok
+    }
 }
 
 #[cfg(not(feature = "aws"))]
-fn run_fleet(ctx: &Ctx<'_>, _a: &DriftArgs, path: &std::path::Path) -> Exit {
-    // The file is still checked: its mistakes are worth knowing first.
-    if let Err(exit) = load_fleet(ctx, path) {
+fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, fleet: &str) -> Exit {
+    if let Err(exit) = shard_of(a) {
+        return exit;
+    }
+    // A file is still checked: its mistakes are worth knowing first.
+    if table_of(fleet).is_none()
+        && let Err(exit) = load_fleet(ctx, Path::new(fleet))
+    {
         return exit;
     }
     super::eprint_error(

@@ -14,9 +14,11 @@ mod diff;
 mod drift;
 mod explain;
 mod project;
+mod publish;
 mod release;
 mod review;
 mod simulate;
+mod tenant;
 mod validate;
 
 /// Exit codes shared by every command (see `shared/design/cli.md`).
@@ -113,6 +115,11 @@ pub enum Command {
     Review(review::ReviewArgs),
     /// Explain an AWS AccessDenied message: module, feature, version to deploy, what to do.
     Explain(explain::ExplainArgs),
+    /// Upload released templates and review documents to S3; print their URLs and quick-create links.
+    Publish(publish::PublishArgs),
+    /// Onboard tenants: mint their ExternalId and record their rows (`add`), check their roles (`verify`).
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
 }
 
 /// Entry point of the binary.
@@ -147,6 +154,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Drift(a) => drift::run(g, a),
         Command::Review(a) => review::run(g, a),
         Command::Explain(a) => explain::run(g, a),
+        Command::Publish(a) => publish::run(g, a),
+        Command::Tenant(c) => tenant::run(g, c),
     }
 }
 

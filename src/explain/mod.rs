@@ -230,7 +230,7 @@ impl Context<'_> {
     fn link(&self, c: &CompiledModule, version: &semver::Version) -> Option<String> {
         let base = self.project.config.review.template_url_base.as_deref()?;
         let template = (self.template)(&c.module, version)?;
-        Some(crate::review::quick_create_url(
+        Some(crate::review::release_quick_create_url(
             base,
             &c.module,
             version,

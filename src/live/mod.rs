@@ -17,6 +17,7 @@ pub mod decode;
 pub mod fleet_file;
 pub mod offline;
 pub mod retry;
+pub mod shard;
 
 #[cfg(feature = "aws")]
 pub mod fleet;

@@ -61,6 +61,16 @@ impl FleetReport {
     }
 }
 
+/// One report as one line of JSON (JSON Lines: `drift --format jsonl`),
+/// with its newline. The SCP note, the same for every row, is left out.
+pub fn jsonl(report: &Report) -> Result<String, serde_json::Error> {
+    let mut r = report.clone();
+    r.notes.retain(|n| n != SCP_NOTE);
+    let mut line = serde_json::to_string(&r)?;
+    line.push('\n');
+    Ok(line)
+}
+
 /// One report as pretty JSON with a trailing newline.
 pub fn json(report: &Report) -> Result<String, serde_json::Error> {
     crate::json::pretty(report)

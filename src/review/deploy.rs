@@ -61,15 +61,18 @@ pub fn template_url(base: &str, module: &str, version: &semver::Version) -> Stri
     )
 }
 
-/// The console quick-create link of a published template, with the stack
-/// name and each parameter's value (empty: the customer fills it in).
-fn quick_create<'p>(
+/// The console's quick-create link for the template at `template_url`:
+/// stack name and parameter values filled in (`param_<Name>`), in `region`
+/// when given (else the console's current region).
+pub fn quick_create_url(
     template_url: &str,
     stack_name: &str,
-    params: impl Iterator<Item = (&'p str, &'p str)>,
+    params: &[(String, String)],
+    region: Option<&str>,
 ) -> String {
+    let region = region.map_or_else(String::new, |r| format!("?region={}", url_encode(r)));
     let mut url = format!(
-        "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?templateURL={}&stackName={}",
+        "https://console.aws.amazon.com/cloudformation/home{region}#/stacks/quickcreate?templateURL={}&stackName={}",
         url_encode(template_url),
         url_encode(stack_name)
     );
@@ -87,14 +90,14 @@ fn quick_create<'p>(
 /// compiled or as released), published under `base`: the same link its
 /// review document gives (stack name = role name, every parameter of the
 /// template with its default or empty).
-pub fn quick_create_url(
+pub fn release_quick_create_url(
     base: &str,
     module: &str,
     version: &semver::Version,
     stack_name: &str,
     template: &serde_json::Value,
 ) -> String {
-    let params: Vec<(&str, &str)> = template
+    let params: Vec<(String, String)> = template
         .get("Parameters")
         .and_then(serde_json::Value::as_object)
         .map(|ps| {
@@ -104,15 +107,16 @@ pub fn quick_create_url(
                         .get("Default")
                         .and_then(serde_json::Value::as_str)
                         .unwrap_or_default();
-                    (name.as_str(), default)
+                    (name.clone(), default.to_string())
                 })
                 .collect()
         })
         .unwrap_or_default();
-    quick_create(
+    quick_create_url(
         &template_url(base, module, version),
         stack_name,
-        params.into_iter(),
+        &params,
+        None,
     )
 }
 
@@ -176,13 +180,11 @@ pub(super) fn deploy(
         c
     });
     let quick_create_url = template_url.as_ref().map(|template| {
-        quick_create(
-            template,
-            &stack_name,
-            params
-                .iter()
-                .map(|p| (p.name.as_str(), p.default.as_deref().unwrap_or_default())),
-        )
+        let values: Vec<(String, String)> = params
+            .iter()
+            .map(|p| (p.name.clone(), p.default.clone().unwrap_or_default()))
+            .collect();
+        quick_create_url(template, &stack_name, &values, None)
     });
     Deploy {
         stack_name,

@@ -22,6 +22,8 @@ mod explain;
 #[cfg(test)]
 mod live;
 #[cfg(test)]
+mod ops;
+#[cfg(test)]
 mod review;
 #[cfg(test)]
 mod scale;

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use aws_config::{BehaviorVersion, Region};
+use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_smithy_types::retry::RetryConfig;
 
 use super::call::classify;
@@ -31,36 +31,58 @@ pub struct AwsOptions {
     pub page_size: Option<i32>,
 }
 
+/// The AWS configuration of `opts` (credential chain, profile, region,
+/// endpoint) with `retry`; IAM's `us-east-1` when nothing sets a region.
+pub async fn load_config(opts: &AwsOptions, retry: RetryConfig) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &opts.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    if let Some(u) = &opts.endpoint_url {
+        loader = loader.endpoint_url(u);
+    }
+    if let Some((key, secret)) = &opts.static_credentials {
+        loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
+            key,
+            secret,
+            None,
+            None,
+            "rolesmith-static",
+        ));
+    }
+    let base = loader.load().await;
+    if base.region().is_some() {
+        return base;
+    }
+    // IAM is global with its control plane in us-east-1; the SDK still
+    // needs a region to sign and to resolve endpoints.
+    base.into_builder().region(Region::new("us-east-1")).build()
+}
+
+/// The standard retries (with backoff) for the mapping table and S3, whose
+/// calls are few and need not be counted.
+pub fn standard_retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(5)
+}
+
 impl AwsReader {
+    /// The configuration this reader was connected with, with the SDK's
+    /// standard retries (for the mapping table the fleet reads).
+    pub fn config_with_retries(&self) -> SdkConfig {
+        self.base
+            .clone()
+            .into_builder()
+            .retry_config(standard_retries())
+            .build()
+    }
+
     /// Loads the AWS configuration (credential chain, profile, region, endpoint).
     pub async fn connect(opts: &AwsOptions) -> AwsReader {
         // The SDK would retry on its own; we retry ourselves to count and classify.
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::disabled());
-        if let Some(p) = &opts.profile {
-            loader = loader.profile_name(p);
-        }
-        if let Some(r) = &opts.region {
-            loader = loader.region(Region::new(r.clone()));
-        }
-        if let Some(u) = &opts.endpoint_url {
-            loader = loader.endpoint_url(u);
-        }
-        if let Some((key, secret)) = &opts.static_credentials {
-            loader = loader.credentials_provider(aws_sdk_iam::config::Credentials::new(
-                key,
-                secret,
-                None,
-                None,
-                "rolesmith-static",
-            ));
-        }
-        let mut base = loader.load().await;
-        if base.region().is_none() {
-            // IAM is global with its control plane in us-east-1; the SDK still
-            // needs a region to sign and to resolve endpoints.
-            base = base.into_builder().region(Region::new("us-east-1")).build();
-        }
+        let base = load_config(opts, RetryConfig::disabled()).await;
         AwsReader {
             base,
             retry: opts.retry,

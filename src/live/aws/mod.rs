@@ -13,7 +13,9 @@
 //! `call` (one call with retries, and what a failure means), `role` (the
 //! role and its inline and attached policies), `policy` (managed policies,
 //! AWS managed ones cached), `stack` (the CloudFormation stack) and
-//! `blocking` (the synchronous reader and its runtime).
+//! `blocking` (the synchronous reader and its runtime); beside the reader,
+//! `dynamodb` (the vendor's role-mapping table) and `s3` (the bucket
+//! `publish` writes to).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,13 +30,15 @@ use super::{AttachedPolicy, ReadError, ReadErrorKind, RoleSnapshot, RoleTarget, 
 mod blocking;
 mod call;
 mod client;
+pub mod dynamodb;
 mod policy;
 mod role;
+pub mod s3;
 mod stack;
 
 pub use blocking::BlockingAwsReader;
 pub(crate) use blocking::runtime;
-pub use client::AwsOptions;
+pub use client::{AwsOptions, load_config, standard_retries};
 
 /// Reads roles through the AWS SDK. Async; see [`BlockingAwsReader`] for the
 /// synchronous [`RoleReader`](super::RoleReader).

@@ -412,6 +412,8 @@ fn rows_for(accounts: impl Iterator<Item = String>) -> Vec<FleetRow> {
             external_id: Some(format!("ext-cut-{i}")),
             region: Some("eu-west-2".into()),
             stack_name: None,
+            status: None,
+            deployed_version: None,
         })
         .collect()
 }

@@ -229,6 +229,8 @@ async fn fleet_reports_every_row_in_order() {
             external_id: Some(ext),
             region: Some("eu-west-2".into()),
             stack_name: None,
+            status: None,
+            deployed_version: None,
         });
     }
     let r = Arc::new(moto().reader().await);
