@@ -4,17 +4,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::{Exit, Format, Global};
-use clap::Args;
+use super::{Exit, Global};
+use clap::{Args, ValueEnum};
 
 use crate::compile::CompiledModule;
 use crate::drift::{self, ModuleChoice, ModuleVersions, Report, Status, Subject, VersionLayout};
 use crate::live::fleet_file::FleetFile;
 use crate::live::offline::AuthDetailsReader;
 use crate::live::{ReadError, RoleReader, RoleSnapshot, RoleTarget};
-#[cfg(feature = "aws")]
-use crate::report::FleetReport;
-use crate::report::{self};
+use crate::report::{self, FleetReport};
 use crate::version::Ledger;
 
 /// Arguments of `drift`.
@@ -60,8 +58,24 @@ pub struct DriftArgs {
     /// Endpoint URL for AWS APIs (also `AWS_ENDPOINT_URL`).
     #[arg(long)]
     pub endpoint_url: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Report format: `text`; `json` (the report contract); `html` (one self-contained page:
+    /// summary, tenant x module matrix, versions chart, upgrade notices); `csv` (one row per role).
+    #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
+    pub format: DriftFormat,
+}
+
+/// Report formats of `drift` (`html` and `csv` render one role as a fleet of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DriftFormat {
+    /// Text for people.
+    #[default]
+    Text,
+    /// The JSON report of the contract.
+    Json,
+    /// One self-contained HTML page.
+    Html,
+    /// RFC 4180 CSV, CRLF line ends.
+    Csv,
 }
 
 /// Runs `drift`.
@@ -125,15 +139,35 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
             return Exit::Failure;
         }
     };
+    let exit = exit_for(std::slice::from_ref(&report));
     let text = match a.format {
-        Format::Text => report::text(&report),
-        Format::Json => match report::json(&report) {
+        DriftFormat::Text => report::text(&report),
+        DriftFormat::Json => match report::json(&report) {
             Ok(t) => t,
             Err(e) => return unserialisable(&e),
         },
+        DriftFormat::Html | DriftFormat::Csv => {
+            let fleet = FleetReport::new(vec![report], 0);
+            match fleet_table(&ctx, &fleet, a.format) {
+                Ok(t) => t,
+                Err(exit) => return exit,
+            }
+        }
     };
     super::print_out(&text);
-    exit_for(std::slice::from_ref(&report))
+    exit
+}
+
+/// A fleet report as `html` (the project's modules give the columns, latest
+/// versions and quick-create links) or `csv`.
+fn fleet_table(ctx: &Ctx<'_>, fleet: &FleetReport, format: DriftFormat) -> Result<String, Exit> {
+    if format == DriftFormat::Csv {
+        return Ok(report::fleet_csv(fleet));
+    }
+    report::fleet_html(fleet, &ctx.page_modules()).map_err(|e| {
+        super::eprint_diagnostic(e);
+        Exit::Failure
+    })
 }
 
 /// The tenant's region for `${AWS::Region}` when no stack says it:
@@ -268,6 +302,22 @@ impl Ctx<'_> {
         }
     }
 
+    /// The modules as the fleet page shows them: latest version and the
+    /// quick-create link its review document gives.
+    fn page_modules(&self) -> Vec<report::PageModule> {
+        let settings = crate::review::Settings {
+            template_url_base: self.config.review.template_url_base.clone(),
+        };
+        self.compiled
+            .iter()
+            .map(|c| report::PageModule {
+                module: c.module.clone(),
+                latest_version: c.version.to_string(),
+                quick_create_url: crate::review::quick_create_url(c, &settings),
+            })
+            .collect()
+    }
+
     fn module_list(&self) -> String {
         self.compiled
             .iter()
@@ -399,10 +449,14 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, path: &std::path::Path) -> Exit {
     }
     let fleet = FleetReport::new(results, read.api_calls);
     let text = match a.format {
-        Format::Text => report::fleet_text(&fleet),
-        Format::Json => match report::fleet_json(&fleet) {
+        DriftFormat::Text => report::fleet_text(&fleet),
+        DriftFormat::Json => match report::fleet_json(&fleet) {
             Ok(t) => t,
             Err(e) => return unserialisable(&e),
+        },
+        DriftFormat::Html | DriftFormat::Csv => match fleet_table(ctx, &fleet, a.format) {
+            Ok(t) => t,
+            Err(exit) => return exit,
         },
     };
     super::print_out(&text);

@@ -53,6 +53,46 @@ fn url_encode(s: &str) -> String {
     out
 }
 
+/// Where the published template of `compiled` is, when templates are published.
+fn template_url(compiled: &CompiledModule, settings: &Settings) -> Option<String> {
+    settings.template_url_base.as_ref().map(|base| {
+        format!(
+            "{}/{}/{}/template.json",
+            base.trim_end_matches('/'),
+            compiled.module,
+            compiled.version
+        )
+    })
+}
+
+/// The console quick-create link of `compiled` (the one its review document
+/// gives), when `settings` says where templates are published.
+pub fn quick_create_url(compiled: &CompiledModule, settings: &Settings) -> Option<String> {
+    quick_create(compiled, &super::model::parameters(compiled), settings)
+}
+
+fn quick_create(
+    compiled: &CompiledModule,
+    params: &[ParamDoc],
+    settings: &Settings,
+) -> Option<String> {
+    template_url(compiled, settings).map(|template| {
+        let mut url = format!(
+            "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?templateURL={}&stackName={}",
+            url_encode(&template),
+            url_encode(&compiled.role_name)
+        );
+        for p in params {
+            url.push_str(&format!(
+                "&param_{}={}",
+                url_encode(&p.name),
+                url_encode(p.default.as_deref().unwrap_or_default())
+            ));
+        }
+        url
+    })
+}
+
 pub(super) fn deploy(
     compiled: &CompiledModule,
     params: &[ParamDoc],
@@ -91,14 +131,7 @@ pub(super) fn deploy(
             command.push_str(&format!(" \\\n    {}={}", p.name, shell(&p.value)));
         }
     }
-    let template_url = settings.template_url_base.as_ref().map(|base| {
-        format!(
-            "{}/{}/{}/template.json",
-            base.trim_end_matches('/'),
-            compiled.module,
-            compiled.version
-        )
-    });
+    let template_url = template_url(compiled, settings);
     // From the published template, for a template S3 must hold anyway.
     let url_command = template_url.as_ref().filter(|_| over_body_limit).map(|url| {
         let mut c = format!(
@@ -116,21 +149,7 @@ pub(super) fn deploy(
         }
         c
     });
-    let quick_create_url = template_url.as_ref().map(|template| {
-        let mut url = format!(
-            "https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?templateURL={}&stackName={}",
-            url_encode(template),
-            url_encode(&stack_name)
-        );
-        for p in params {
-            url.push_str(&format!(
-                "&param_{}={}",
-                url_encode(&p.name),
-                url_encode(p.default.as_deref().unwrap_or_default())
-            ));
-        }
-        url
-    });
+    let quick_create_url = quick_create(compiled, params, settings);
     Deploy {
         stack_name,
         parameters,

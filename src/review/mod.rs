@@ -21,7 +21,7 @@ pub mod words;
 
 use std::collections::BTreeMap;
 
-pub use deploy::{TEMPLATE_BODY_LIMIT, needs_s3, thousands};
+pub use deploy::{TEMPLATE_BODY_LIMIT, needs_s3, quick_create_url, thousands};
 pub use doc::{
     ActionDoc, Attention, Changes, Counts, Deploy, DeployParam, FeatureDoc, IndexEntry,
     IndexModule, Notice, ParamDoc, Permission, ResourceDoc, Review, StatementDoc, Trust,

@@ -20,6 +20,8 @@ mod drift;
 #[cfg(test)]
 mod live;
 #[cfg(test)]
+mod report;
+#[cfg(test)]
 mod review;
 #[cfg(test)]
 mod scale;
