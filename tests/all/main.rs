@@ -14,6 +14,8 @@ mod acceptance;
 #[cfg(test)]
 mod catalogue;
 #[cfg(test)]
+mod cli;
+#[cfg(test)]
 mod compile;
 #[cfg(test)]
 mod drift;
