@@ -1,10 +1,38 @@
 //! The one way rolesmith writes JSON files and reports: pretty (two-space
 //! indent, keys in the order the types give, maps sorted as `BTreeMap`s
 //! are), with a trailing newline, so the same value is always the same bytes.
+//! Also the bridge from JSON values to template values.
+
+use std::collections::BTreeMap;
+
+use minijinja::value::Value;
 
 /// `value` as pretty JSON with a trailing newline.
 pub fn pretty<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
     let mut s = serde_json::to_string_pretty(value)?;
     s.push('\n');
     Ok(s)
+}
+
+/// A JSON value as a template value (minijinja is built without serde):
+/// how the renderers hand serialisable models to their templates.
+pub fn template_value(v: &serde_json::Value) -> Value {
+    match v {
+        serde_json::Value::Null => Value::from(()),
+        serde_json::Value::Bool(b) => Value::from(*b),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => Value::from(i),
+            (None, Some(u)) => Value::from(u),
+            _ => Value::from(n.as_f64().unwrap_or_default()),
+        },
+        serde_json::Value::String(s) => Value::from(s.clone()),
+        serde_json::Value::Array(a) => {
+            Value::from(a.iter().map(template_value).collect::<Vec<_>>())
+        }
+        serde_json::Value::Object(o) => Value::from(
+            o.iter()
+                .map(|(k, v)| (k.clone(), template_value(v)))
+                .collect::<BTreeMap<String, Value>>(),
+        ),
+    }
 }

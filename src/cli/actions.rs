@@ -16,6 +16,7 @@ use clap::Args;
 pub struct ActionsArgs {
     /// `service:Action` pattern, `*` and `?` allowed (case-insensitive).
     pub pattern: String,
+    /// Output format: `text` (a table) or `json` (name, access level, resource types per action).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -7,16 +7,14 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::{Exit, Global};
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use crate::compile::CompiledModule;
 use crate::drift::{self, ModuleChoice, ModuleVersions, Report, Status, Subject, VersionLayout};
 use crate::live::fleet_file::FleetFile;
 use crate::live::offline::AuthDetailsReader;
 use crate::live::{ReadError, RoleReader, RoleSnapshot, RoleTarget};
-#[cfg(feature = "aws")]
-use crate::report::FleetReport;
-use crate::report::{self};
+use crate::report::{self, FleetReport};
 use crate::version::Ledger;
 
 /// Arguments of `drift`.
@@ -65,23 +63,29 @@ pub struct DriftArgs {
     /// Endpoint URL for AWS APIs (also `AWS_ENDPOINT_URL`).
     #[arg(long)]
     pub endpoint_url: Option<String>,
-    /// Output: text, one JSON document, or JSON Lines (`jsonl`: one report per row, printed as each row finishes).
+    /// Report format: `text`; `json` (the report contract); `jsonl` (JSON Lines: one report per
+    /// row, printed as each row finishes); `html` (one self-contained page: summary, tenant x
+    /// module matrix, versions chart, upgrade notices); `csv` (one row per role).
     #[arg(long, value_enum, default_value_t = DriftFormat::Text)]
     pub format: DriftFormat,
 }
 
-/// Output formats of `drift`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+/// Report formats of `drift` (`html` and `csv` render one role as a fleet of one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum DriftFormat {
     /// Text for people.
     #[default]
     Text,
-    /// One JSON document (a fleet: summary and every row's report).
+    /// The JSON report of the contract (a fleet: summary and every row's report).
     Json,
     /// JSON Lines: one report per line, each printed as its row finishes
     /// (completion order), memory bounded whatever the fleet's size; the
     /// summary goes to stderr.
     Jsonl,
+    /// One self-contained HTML page.
+    Html,
+    /// RFC 4180 CSV, CRLF line ends.
+    Csv,
 }
 
 /// Runs `drift`.
@@ -145,16 +149,39 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
             return Exit::Failure;
         }
     };
+    let exit = exit_for(std::slice::from_ref(&report));
     let text = match a.format {
-        DriftFormat::Text => Ok(report::text(&report)),
-        DriftFormat::Json => report::json(&report),
-        DriftFormat::Jsonl => report::jsonl(&report),
+        DriftFormat::Text => report::text(&report),
+        DriftFormat::Json => match report::json(&report) {
+            Ok(t) => t,
+            Err(e) => return unserialisable(&e),
+        },
+        DriftFormat::Jsonl => match report::jsonl(&report) {
+            Ok(t) => t,
+            Err(e) => return unserialisable(&e),
+        },
+        DriftFormat::Html | DriftFormat::Csv => {
+            let fleet = FleetReport::new(vec![report], 0);
+            match fleet_table(&ctx, &fleet, a.format) {
+                Ok(t) => t,
+                Err(exit) => return exit,
+            }
+        }
     };
-    match text {
-        Ok(t) => super::print_out(&t),
-        Err(e) => return unserialisable(&e),
+    super::print_out(&text);
+    exit
+}
+
+/// A fleet report as `html` (the project's modules give the columns, latest
+/// versions and quick-create links) or `csv`.
+fn fleet_table(ctx: &Ctx<'_>, fleet: &FleetReport, format: DriftFormat) -> Result<String, Exit> {
+    if format == DriftFormat::Csv {
+        return Ok(report::fleet_csv(fleet));
     }
-    exit_for(std::slice::from_ref(&report))
+    report::fleet_html(fleet, &ctx.page_modules()).map_err(|e| {
+        super::eprint_diagnostic(e);
+        Exit::Failure
+    })
 }
 
 /// The tenant's region for `${AWS::Region}` when no stack says it:
@@ -291,6 +318,22 @@ impl Ctx<'_> {
                 )),
             },
         }
+    }
+
+    /// The modules as the fleet page shows them: latest version and the
+    /// quick-create link its review document gives.
+    fn page_modules(&self) -> Vec<report::PageModule> {
+        let settings = crate::review::Settings {
+            template_url_base: self.config.review.template_url_base.clone(),
+        };
+        self.compiled
+            .iter()
+            .map(|c| report::PageModule {
+                module: c.module.clone(),
+                latest_version: c.version.to_string(),
+                quick_create_url: crate::review::module_quick_create_url(c, &settings),
+            })
+            .collect()
     }
 
     fn module_list(&self) -> String {
@@ -549,7 +592,11 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, fleet: &str) -> Exit {
                 Ok(t) => t,
                 Err(e) => return unserialisable(&e),
             },
-            _ => report::fleet_text(&fleet),
+            DriftFormat::Html | DriftFormat::Csv => match fleet_table(ctx, &fleet, a.format) {
+                Ok(t) => t,
+                Err(exit) => return exit,
+            },
+            DriftFormat::Text | DriftFormat::Jsonl => report::fleet_text(&fleet),
         };
         super::print_out(&text);
     } else {

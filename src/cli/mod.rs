@@ -10,9 +10,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 mod actions;
 mod build;
+mod completions;
 mod diff;
 mod drift;
 mod explain;
+mod init;
 mod project;
 mod publish;
 mod release;
@@ -61,26 +63,25 @@ pub enum Color {
 #[derive(Debug, Parser)]
 #[command(name = "rolesmith", version, about, long_about = None)]
 pub struct Cli {
-    #[command(flatten)]
-    pub global: Global,
+    /// Project configuration file, for the commands that read the project
+    /// (also accepted after the command name); default `rolesmith.yaml`.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Colour diagnostics (`NO_COLOR` is honoured in `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// Flags every command accepts.
-#[derive(Debug, Args, Clone)]
+/// What every command is given: the project's config file (the commands
+/// that do not read the project ignore it) and the colour choice.
+#[derive(Debug, Clone)]
 pub struct Global {
-    /// Project configuration file; modules are read from `modules/` and output
-    /// written to `generated/` beside it.
-    #[arg(
-        long,
-        global = true,
-        default_value = "rolesmith.yaml",
-        value_name = "PATH"
-    )]
+    /// Project configuration file; modules are read from `modules/` and
+    /// output written to `generated/` beside it.
     pub config: PathBuf,
-    /// Colour diagnostics (`NO_COLOR` is honoured in `auto`).
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    /// Colour of diagnostics.
     pub color: Color,
 }
 
@@ -94,32 +95,93 @@ impl Global {
     }
 }
 
+/// Where the project's config is when no `--config` is given.
+pub const DEFAULT_CONFIG: &str = "rolesmith.yaml";
+
+/// The arguments of a command that reads the project: `--config`, then its own.
+#[derive(Debug, Args)]
+pub struct WithConfig<T: Args> {
+    /// Project configuration file (default `rolesmith.yaml`); modules are read
+    /// from `modules/` and output written to `generated/` beside it.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub args: T,
+}
+
 /// The commands of the contract.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check the config and every manifest; report all problems at once.
-    Validate(validate::ValidateArgs),
+    Validate(WithConfig<validate::ValidateArgs>),
     /// Compile every module into `generated/`.
-    Build(build::BuildArgs),
+    Build(WithConfig<build::BuildArgs>),
     /// Freeze the current version of modules (all when none are named).
-    Release(release::ReleaseArgs),
+    Release(WithConfig<release::ReleaseArgs>),
     /// What changed in permissions (and in the template) between two versions.
-    Diff(diff::DiffArgs),
+    Diff(WithConfig<diff::DiffArgs>),
     /// Look actions up in the IAM catalogue (wildcards allowed).
     Actions(actions::ActionsArgs),
     /// Evaluate IAM policies offline, one request or a JSON Lines batch.
     Simulate(simulate::SimulateArgs),
     /// Compare live roles (or an authorization-details dump) with the manifests.
-    Drift(drift::DriftArgs),
+    Drift(WithConfig<drift::DriftArgs>),
     /// Write the review document of a module version for security teams.
-    Review(review::ReviewArgs),
+    Review(WithConfig<review::ReviewArgs>),
     /// Explain an AWS AccessDenied message: module, feature, version to deploy, what to do.
-    Explain(explain::ExplainArgs),
+    Explain(WithConfig<explain::ExplainArgs>),
     /// Upload released templates and review documents to S3; print their URLs and quick-create links.
-    Publish(publish::PublishArgs),
+    Publish(WithConfig<publish::PublishArgs>),
     /// Onboard tenants: mint their ExternalId and record their rows (`add`), check their roles (`verify`).
-    #[command(subcommand)]
-    Tenant(tenant::TenantCommand),
+    Tenant(WithConfig<tenant::TenantArgs>),
+    /// Start a project: a `rolesmith.yaml` and an example module that validate and build.
+    Init(init::InitArgs),
+    /// Print the shell completion script for bash, zsh, fish or PowerShell.
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff) of rolesmith, or of one of its commands.
+    Man(completions::ManArgs),
+}
+
+impl Command {
+    /// The `--config` given after the command name; `None` for the
+    /// commands that do not read the project.
+    fn config(&self) -> Option<Option<&PathBuf>> {
+        match self {
+            Command::Validate(w) => Some(w.config.as_ref()),
+            Command::Build(w) => Some(w.config.as_ref()),
+            Command::Release(w) => Some(w.config.as_ref()),
+            Command::Diff(w) => Some(w.config.as_ref()),
+            Command::Drift(w) => Some(w.config.as_ref()),
+            Command::Review(w) => Some(w.config.as_ref()),
+            Command::Explain(w) => Some(w.config.as_ref()),
+            Command::Publish(w) => Some(w.config.as_ref()),
+            Command::Tenant(w) => Some(w.config.as_ref()),
+            Command::Actions(_)
+            | Command::Simulate(_)
+            | Command::Init(_)
+            | Command::Completions(_)
+            | Command::Man(_) => None,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        match self {
+            Command::Validate(_) => "validate",
+            Command::Build(_) => "build",
+            Command::Release(_) => "release",
+            Command::Diff(_) => "diff",
+            Command::Actions(_) => "actions",
+            Command::Simulate(_) => "simulate",
+            Command::Drift(_) => "drift",
+            Command::Review(_) => "review",
+            Command::Explain(_) => "explain",
+            Command::Publish(_) => "publish",
+            Command::Tenant(_) => "tenant",
+            Command::Init(_) => "init",
+            Command::Completions(_) => "completions",
+            Command::Man(_) => "man",
+        }
+    }
 }
 
 /// Entry point of the binary.
@@ -137,25 +199,49 @@ pub fn main() -> ExitCode {
             return code.into();
         }
     };
-    install_diagnostics(cli.global.color);
+    install_diagnostics(cli.color);
     run(cli).into()
 }
 
 /// Runs a parsed command line and returns its exit code.
 pub fn run(cli: Cli) -> Exit {
-    let g = &cli.global;
+    // `--config` after the command wins over one before it (as a global
+    // flag did); before a command that reads no project it is a mistake.
+    let config = match cli.command.config() {
+        Some(after) => after
+            .or(cli.config.as_ref())
+            .cloned()
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG)),
+        None => {
+            if cli.config.is_some() {
+                eprint_error(format!(
+                    "`rolesmith {}` reads no project, so `--config` means nothing to it; leave it out",
+                    cli.command.name()
+                ));
+                return Exit::Failure;
+            }
+            PathBuf::from(DEFAULT_CONFIG)
+        }
+    };
+    let g = &Global {
+        config,
+        color: cli.color,
+    };
     match &cli.command {
-        Command::Validate(a) => validate::run(g, a),
-        Command::Build(a) => build::run(g, a),
-        Command::Release(a) => release::run(g, a),
-        Command::Diff(a) => diff::run(g, a),
+        Command::Validate(w) => validate::run(g, &w.args),
+        Command::Build(w) => build::run(g, &w.args),
+        Command::Release(w) => release::run(g, &w.args),
+        Command::Diff(w) => diff::run(g, &w.args),
         Command::Actions(a) => actions::run(g, a),
         Command::Simulate(a) => simulate::run(g, a),
-        Command::Drift(a) => drift::run(g, a),
-        Command::Review(a) => review::run(g, a),
-        Command::Explain(a) => explain::run(g, a),
-        Command::Publish(a) => publish::run(g, a),
-        Command::Tenant(c) => tenant::run(g, c),
+        Command::Drift(w) => drift::run(g, &w.args),
+        Command::Review(w) => review::run(g, &w.args),
+        Command::Explain(w) => explain::run(g, &w.args),
+        Command::Publish(w) => publish::run(g, &w.args),
+        Command::Tenant(w) => tenant::run(g, &w.args.command),
+        Command::Init(a) => init::run(a),
+        Command::Completions(a) => completions::run(a),
+        Command::Man(a) => completions::man(a),
     }
 }
 

@@ -57,6 +57,7 @@ pub struct SimulateArgs {
         long_help = BATCH_HELP
     )]
     pub batch: Option<PathBuf>,
+    /// Output format of a single request: `text` or `json` (the result line a batch gives).
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

@@ -20,7 +20,14 @@ use super::{Exit, Global};
 use crate::live::fleet_file::{FleetRow, RowStatus};
 use crate::policy::{Decision, Policy, Request};
 
-/// `tenant` subcommands.
+/// `tenant` and its subcommand.
+#[derive(Debug, Args)]
+pub struct TenantArgs {
+    #[command(subcommand)]
+    pub command: TenantCommand,
+}
+
+/// The steps of onboarding a tenant.
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
     /// Mint the tenant's ExternalId, print quick-create links, record one `pending` row per module.

@@ -1,7 +1,15 @@
 //! Renderers of drift reports: text for people, JSON for programs (the
-//! fields of the contract), for one role and for a fleet.
+//! fields of the contract), for one role and for a fleet; and for a fleet
+//! also one self-contained HTML page (`html`) and an RFC 4180 table (`csv`).
+//! Every renderer is pure: the same report gives the same bytes.
 
 use serde::Serialize;
+
+mod csv;
+mod html;
+
+pub use csv::fleet_csv;
+pub use html::{PageModule, ReportError, fleet_html};
 
 use crate::drift::{Report, SCP_NOTE, Severity, Status};
 
@@ -79,6 +87,15 @@ pub fn json(report: &Report) -> Result<String, serde_json::Error> {
 /// A fleet report as pretty JSON with a trailing newline.
 pub fn fleet_json(report: &FleetReport) -> Result<String, serde_json::Error> {
     crate::json::pretty(report)
+}
+
+/// The contract's name of a status (`ok`, `drift`, `error`).
+fn status_name(s: Status) -> &'static str {
+    match s {
+        Status::Ok => "ok",
+        Status::Drift => "drift",
+        Status::Error => "error",
+    }
 }
 
 fn status_word(s: Status) -> &'static str {

@@ -120,6 +120,22 @@ pub fn release_quick_create_url(
     )
 }
 
+/// The console quick-create link of `compiled` (the one its review document
+/// gives), when `settings` says where templates are published.
+pub fn module_quick_create_url(compiled: &CompiledModule, settings: &Settings) -> Option<String> {
+    let base = settings.template_url_base.as_deref()?;
+    let values: Vec<(String, String)> = super::model::parameters(compiled)
+        .into_iter()
+        .map(|p| (p.name, p.default.unwrap_or_default()))
+        .collect();
+    Some(quick_create_url(
+        &template_url(base, &compiled.module, &compiled.version),
+        &compiled.role_name,
+        &values,
+        None,
+    ))
+}
+
 pub(super) fn deploy(
     compiled: &CompiledModule,
     params: &[ParamDoc],

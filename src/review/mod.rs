@@ -22,8 +22,8 @@ pub mod words;
 use std::collections::BTreeMap;
 
 pub use deploy::{
-    TEMPLATE_BODY_LIMIT, needs_s3, quick_create_url, release_quick_create_url, template_url,
-    thousands,
+    TEMPLATE_BODY_LIMIT, module_quick_create_url, needs_s3, quick_create_url,
+    release_quick_create_url, template_url, thousands,
 };
 pub use doc::{
     ActionDoc, Attention, Changes, Counts, Deploy, DeployParam, FeatureDoc, IndexEntry,

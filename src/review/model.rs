@@ -213,7 +213,7 @@ fn trust(project: &Project, compiled: &CompiledModule) -> Trust {
     }
 }
 
-fn parameters(compiled: &CompiledModule) -> Vec<ParamDoc> {
+pub(super) fn parameters(compiled: &CompiledModule) -> Vec<ParamDoc> {
     let Some(params) = compiled
         .template
         .get("Parameters")

@@ -2,8 +2,6 @@
 //! auto-escaped (templates ending in `.html`), undefined variables are
 //! errors so a template typo fails the tests instead of printing nothing.
 
-use std::collections::BTreeMap;
-
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
@@ -108,28 +106,9 @@ fn anchor(s: String) -> String {
         .collect()
 }
 
-fn to_value(v: &serde_json::Value) -> Value {
-    match v {
-        serde_json::Value::Null => Value::from(()),
-        serde_json::Value::Bool(b) => Value::from(*b),
-        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => Value::from(i),
-            (None, Some(u)) => Value::from(u),
-            _ => Value::from(n.as_f64().unwrap_or_default()),
-        },
-        serde_json::Value::String(s) => Value::from(s.clone()),
-        serde_json::Value::Array(a) => Value::from(a.iter().map(to_value).collect::<Vec<_>>()),
-        serde_json::Value::Object(o) => Value::from(
-            o.iter()
-                .map(|(k, v)| (k.clone(), to_value(v)))
-                .collect::<BTreeMap<String, Value>>(),
-        ),
-    }
-}
-
 fn context(document: &str, v: &impl Serialize) -> Result<Value, ReviewError> {
     serde_json::to_value(v)
-        .map(|j| to_value(&j))
+        .map(|j| crate::json::template_value(&j))
         .map_err(|source| ReviewError::Model {
             document: document.to_string(),
             source,

@@ -14,6 +14,8 @@ mod acceptance;
 #[cfg(test)]
 mod catalogue;
 #[cfg(test)]
+mod cli;
+#[cfg(test)]
 mod compile;
 #[cfg(test)]
 mod drift;
@@ -23,6 +25,8 @@ mod explain;
 mod live;
 #[cfg(test)]
 mod ops;
+#[cfg(test)]
+mod report;
 #[cfg(test)]
 mod review;
 #[cfg(test)]

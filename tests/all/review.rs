@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use rolesmith::catalogue::catalogue;
 use rolesmith::compile::{self, CompiledModule, SELF_AUDIT_FEATURE};
@@ -409,54 +408,6 @@ fn quick_create_link_when_a_template_url_base_is_set() {
 
 // ---- headless Chromium ----
 
-fn chromium() -> PathBuf {
-    let candidates = [
-        std::env::var_os("ROLESMITH_CHROMIUM").map(PathBuf::from),
-        Some(PathBuf::from("/usr/bin/chromium")),
-        Some(PathBuf::from("/usr/bin/chromium-browser")),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "headless Chromium is missing (looked for $ROLESMITH_CHROMIUM, /usr/bin/chromium): run `scripts/test.sh`, which installs Debian's `chromium`"
-            )
-        })
-}
-
-/// The DOM Chromium builds from a local file, with the network off.
-fn dump_dom(file: &Path) -> String {
-    let profile = tempfile::tempdir().unwrap();
-    let out = Command::new(chromium())
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            "--no-default-browser-check",
-            // Any request that leaves the file would fail to resolve.
-            "--host-resolver-rules=MAP * ~NOTFOUND",
-        ])
-        .arg(format!("--user-data-dir={}", profile.path().display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", file.display()))
-        .env("HOME", profile.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 #[test]
 fn html_renders_in_headless_chromium_with_every_action() {
     let dir = tempfile::tempdir().unwrap();
@@ -465,7 +416,7 @@ fn html_renders_in_headless_chromium_with_every_action() {
             let html = review::render_html(&doc(&p, &c, &Settings::default())).unwrap();
             let file = dir.path().join(format!("{}.html", c.module));
             std::fs::write(&file, &html).unwrap();
-            let dom = dump_dom(&file);
+            let dom = crate::util::chromium_dom(&file);
             assert!(
                 dom.contains("security review</h1>"),
                 "`{}`: the page did not render: {}",

@@ -103,3 +103,74 @@ pub fn temp_project(src: &Path) -> tempfile::TempDir {
     copy_tree(&src.join("modules"), &dir.path().join("modules"));
     dir
 }
+
+// ---- headless Chromium ----
+
+/// Headless Chromium: `$ROLESMITH_CHROMIUM`, else Debian's `chromium`; a
+/// missing browser fails the test and says how to install it.
+pub fn chromium() -> PathBuf {
+    let candidates = [
+        std::env::var_os("ROLESMITH_CHROMIUM").map(PathBuf::from),
+        Some(PathBuf::from("/usr/bin/chromium")),
+        Some(PathBuf::from("/usr/bin/chromium-browser")),
+    ];
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!(
+                "headless Chromium is missing (looked for $ROLESMITH_CHROMIUM, /usr/bin/chromium): run `scripts/test.sh`, which installs Debian's `chromium`"
+            )
+        })
+}
+
+/// Chromium, headless, on `file` with any request off the machine failing.
+fn headless(file: &Path, what: &[String]) -> Vec<u8> {
+    let profile = tempfile::tempdir().unwrap();
+    let out = Command::new(chromium())
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--no-default-browser-check",
+            // Any request that leaves the file would fail to resolve.
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .args(what)
+        .arg(format!("file://{}", file.display()))
+        .env("HOME", profile.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// The DOM Chromium builds from a local file, with the network off.
+pub fn chromium_dom(file: &Path) -> String {
+    String::from_utf8(headless(file, &["--dump-dom".to_string()])).unwrap()
+}
+
+/// A local file printed to PDF by Chromium (its print style sheet applied).
+pub fn chromium_pdf(file: &Path) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("page.pdf");
+    headless(
+        file,
+        &[
+            "--no-pdf-header-footer".to_string(),
+            format!("--print-to-pdf={}", pdf.display()),
+        ],
+    );
+    std::fs::read(&pdf).unwrap_or_else(|e| panic!("chromium wrote no PDF: {e}"))
+}
