@@ -7,6 +7,7 @@
 #   - `build` of the same manifest in a project with no release history,
 #   - `release` of 1.N.0 (on a copy, so every run releases).
 # usage: benches/history.sh [ROLESMITH] [N]   (default: target/release/rolesmith, 6)
+# RUNS=n sets hyperfine's runs per command (default 10).
 # Needs hyperfine (Debian package `hyperfine`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,8 +37,10 @@ cp "$hist/modules/big.yaml" "$fresh/modules/"
 actions=$(grep -c '^      - ' "$hist/modules/big.yaml")
 echo "module: $actions actions; history: $N releases"
 # One --prepare per command, in order: only `release` needs a fresh copy.
-hyperfine --warmup 2 --runs 10 \
+# Medians (the issue's measure) from hyperfine's JSON export.
+hyperfine --warmup 2 --runs "${RUNS:-10}" --export-json "$work/times.json" \
   --prepare true --prepare true --prepare "rm -rf $work/rel && cp -r $hist $work/rel" \
   -n "build, no history" "$BIN --config $fresh/rolesmith.yaml build" \
   -n "build, $N releases" "$BIN --config $hist/rolesmith.yaml build" \
   -n "release of 1.$N.0 after $N releases" "$BIN --config $work/rel/rolesmith.yaml release"
+python3 benches/medians.py "$work/times.json"

@@ -99,31 +99,44 @@ struct Defaults {
 /// catalogue does not know (with "did you mean"), and context keys that no
 /// request for the action carries (neither the action's keys nor global).
 fn warnings(action: &str, context: &BTreeMap<String, Vec<String>>) -> Vec<String> {
-    let cat = crate::catalogue::catalogue();
-    let mut out = Vec::new();
     if action.contains(['*', '?']) {
-        return out;
+        return Vec::new();
     }
-    let Some(known) = cat.action(action) else {
-        let hint = match cat.suggest(action, 1).first() {
-            Some(s) => format!("; did you mean `{s}`?"),
-            None => String::new(),
-        };
-        out.push(format!(
-            "unknown action `{action}`{hint} (AWS has no action of that name: the decision is for the name as written)"
-        ));
-        return out;
+    if let Some(w) = unknown_action(action) {
+        return vec![w];
+    }
+    context
+        .keys()
+        .filter_map(|k| key_warning(action, k))
+        .collect()
+}
+
+/// The warning for an action the catalogue does not know.
+fn unknown_action(action: &str) -> Option<String> {
+    let cat = crate::catalogue::catalogue();
+    if cat.action(action).is_some() {
+        return None;
+    }
+    let hint = match cat.suggest(action, 1).first() {
+        Some(s) => format!("; did you mean `{s}`?"),
+        None => String::new(),
     };
-    for key in context.keys() {
-        let global = cat.condition_key(key).is_some_and(|k| k.global);
-        if !global && !known.supports_condition_key(key) {
-            out.push(format!(
-                "context key `{key}` is never in a request for `{}` (not one of its condition keys, nor a global key); a condition on it is evaluated with the value given, as IAM never would",
-                known.name
-            ));
-        }
-    }
-    out
+    Some(format!(
+        "unknown action `{action}`{hint} (AWS has no action of that name: the decision is for the name as written)"
+    ))
+}
+
+/// The warning for a context key no request for the (known) action carries.
+fn key_warning(action: &str, key: &str) -> Option<String> {
+    let cat = crate::catalogue::catalogue();
+    let known = cat.action(action)?;
+    let global = cat.condition_key(key).is_some_and(|k| k.global);
+    (!global && !known.supports_condition_key(key)).then(|| {
+        format!(
+            "context key `{key}` is never in a request for `{}` (not one of its condition keys, nor a global key); a condition on it is evaluated with the value given, as IAM never would",
+            known.name
+        )
+    })
 }
 
 fn run_single(a: &SimulateArgs) -> Exit {
@@ -292,6 +305,62 @@ impl Cache {
     }
 }
 
+/// [`warnings`], remembered by action and by (action, context key): they
+/// depend on nothing else, and asking the catalogue costs more than
+/// evaluating the request. Bounded like [`Cache`]: past [`WARNING_ENTRIES`]
+/// it starts again.
+#[derive(Default)]
+struct Warnings {
+    /// Action -> its unknown-action warning.
+    actions: HashMap<String, Option<String>>,
+    /// Action -> context key -> its warning.
+    keys: HashMap<String, HashMap<String, Option<String>>>,
+    entries: usize,
+}
+
+/// Most answers a batch's [`Warnings`] keeps.
+const WARNING_ENTRIES: usize = 4096;
+
+impl Warnings {
+    fn get(&mut self, action: &str, context: &BTreeMap<String, Vec<String>>) -> Vec<String> {
+        if action.contains(['*', '?']) {
+            return Vec::new();
+        }
+        if self.entries >= WARNING_ENTRIES {
+            *self = Warnings::default();
+        }
+        let unknown = match self.actions.get(action) {
+            Some(u) => u.clone(),
+            None => {
+                let u = unknown_action(action);
+                self.entries += 1;
+                self.actions.insert(action.to_string(), u.clone());
+                u
+            }
+        };
+        if let Some(w) = unknown {
+            return vec![w];
+        }
+        let mut out = Vec::new();
+        for k in context.keys() {
+            let said = match self.keys.get(action).and_then(|m| m.get(k)) {
+                Some(w) => w.clone(),
+                None => {
+                    let w = key_warning(action, k);
+                    self.entries += 1;
+                    self.keys
+                        .entry(action.to_string())
+                        .or_default()
+                        .insert(k.clone(), w.clone());
+                    w
+                }
+            };
+            out.extend(said);
+        }
+        out
+    }
+}
+
 /// One request line; documents stay raw JSON text (the cache key).
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -350,6 +419,7 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut cache = Cache::default();
+    let mut said = Warnings::default();
     let mut any_error = false;
     // One reused buffer: no allocation per line.
     let mut reader = reader;
@@ -389,7 +459,7 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
         if line.trim().is_empty() {
             continue;
         }
-        let written = match batch_line(line, &mut cache, defaults) {
+        let written = match batch_line(line, &mut cache, &mut said, defaults) {
             Ok(o) => write_result(&mut out, &o),
             Err(msg) => {
                 any_error = true;
@@ -454,7 +524,12 @@ fn write_result(out: &mut impl Write, o: &Outcome) -> std::io::Result<()> {
 
 /// Evaluates one request line; `policies` and `boundary` it leaves out are
 /// `defaults`.
-fn batch_line(line: &str, cache: &mut Cache, defaults: &Defaults) -> Result<Outcome, String> {
+fn batch_line(
+    line: &str,
+    cache: &mut Cache,
+    said: &mut Warnings,
+    defaults: &Defaults,
+) -> Result<Outcome, String> {
     let req: Line<'_> = serde_json::from_str(line).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             format!("not valid JSON: {e}")
@@ -511,7 +586,7 @@ fn batch_line(line: &str, cache: &mut Cache, defaults: &Defaults) -> Result<Outc
     let ev = evaluate_as(&req, &identity, boundary);
     Ok(Outcome {
         why: explain(&ev, &req, &identity, boundary),
-        warnings: warnings(&req.action, &req.context),
+        warnings: said.get(&req.action, &req.context),
         ev,
     })
 }

@@ -168,6 +168,48 @@ pub struct ConditionClause {
     pub values: Vec<String>,
     /// Values as patterns (variables resolved at evaluation time).
     patterns: Vec<Pattern>,
+    /// Per value: when its text is the value as written (no `${`), that
+    /// text already read as the operator reads it (parsed once, not per
+    /// request).
+    wants: Vec<Option<Want>>,
+}
+
+/// A policy value read once as its operator compares it.
+#[derive(Debug, Clone, PartialEq)]
+enum Want {
+    /// Compared as text (or as a pattern).
+    Text,
+    /// `Bool`: the value, `None` when it is neither `true` nor `false`.
+    Bool(Option<bool>),
+    /// `Numeric...`.
+    Num(Option<f64>),
+    /// `Date...` (milliseconds since the epoch).
+    Date(Option<i64>),
+    /// `IpAddress`/`NotIpAddress`: network and prefix length.
+    Net(Option<(IpAddr, Option<u32>)>),
+}
+
+impl Want {
+    fn of(base: Base, text: &str) -> Want {
+        use Base::*;
+        match base {
+            Bool => Want::Bool(parse_bool(text)),
+            NumericEquals
+            | NumericNotEquals
+            | NumericLessThan
+            | NumericLessThanEquals
+            | NumericGreaterThan
+            | NumericGreaterThanEquals => Want::Num(parse_num(text)),
+            DateEquals
+            | DateNotEquals
+            | DateLessThan
+            | DateLessThanEquals
+            | DateGreaterThan
+            | DateGreaterThanEquals => Want::Date(parse_date(text)),
+            IpAddress | NotIpAddress => Want::Net(parse_net(text)),
+            _ => Want::Text,
+        }
+    }
 }
 
 impl ConditionClause {
@@ -179,7 +221,30 @@ impl ConditionClause {
         values: Vec<String>,
         variables: bool,
     ) -> ConditionClause {
-        let patterns = values.iter().map(|v| Pattern::new(v, variables)).collect();
+        // A value compared as text needs no tokens unless it spells `${`.
+        let as_pattern = matches!(
+            operator.base,
+            Base::StringLike
+                | Base::StringNotLike
+                | Base::ArnEquals
+                | Base::ArnLike
+                | Base::ArnNotEquals
+                | Base::ArnNotLike
+        );
+        let patterns = values
+            .iter()
+            .map(|v| {
+                if as_pattern || v.contains("${") {
+                    Pattern::new(v, variables && v.contains('$'))
+                } else {
+                    Pattern::literal("")
+                }
+            })
+            .collect();
+        let wants = values
+            .iter()
+            .map(|v| (!v.contains("${")).then(|| Want::of(operator.base, v)))
+            .collect();
         ConditionClause {
             operator_text: operator_text.to_string(),
             operator,
@@ -187,6 +252,7 @@ impl ConditionClause {
             key_lower: key.to_ascii_lowercase(),
             values,
             patterns,
+            wants,
         }
     }
 
@@ -219,13 +285,22 @@ impl ConditionClause {
     /// The base comparison of one request value against the policy values.
     fn one_value(&self, got: &str, ctx: &Context<'_>) -> bool {
         let base = self.operator.base;
-        let each = self.patterns.iter().zip(&self.values).map(|(p, raw)| {
-            // The written value is the text to compare unless it spells a
-            // variable or an escape (`${...}`): then rebuild it from tokens.
-            let raw = (!raw.contains("${")).then_some(raw.as_str());
-            p.resolve(|k| ctx.single(k))
-                .map(|p| compare(base, &p, raw, got))
-        });
+        let each =
+            self.patterns
+                .iter()
+                .zip(&self.values)
+                .zip(&self.wants)
+                .map(|((p, raw), want)| {
+                    // The written value is the text to compare unless it spells
+                    // a variable or an escape (`${...}`): then rebuild it from
+                    // tokens.
+                    match want {
+                        Some(w) => Some(compare_read(base, p, raw, w, got)),
+                        None => p
+                            .resolve(|k| ctx.single(k))
+                            .map(|p| compare(base, &p, None, got)),
+                    }
+                });
         if base.is_negated() {
             // A value whose variable has no value cannot be shown different:
             // the negated comparison fails (a missing policy variable makes
@@ -267,21 +342,21 @@ fn compare(base: Base, want: &Pattern, raw: Option<&str>, got: &str) -> bool {
             }
         }
         StringLike | StringNotLike => want.matches(got),
-        Bool => {
-            let w = text().to_ascii_lowercase();
-            (w == "true" || w == "false") && w == got.to_ascii_lowercase()
-        }
-        NumericEquals | NumericNotEquals => num_cmp(&text(), got, |a, b| a == b),
-        NumericLessThan => num_cmp(&text(), got, |w, g| g < w),
-        NumericLessThanEquals => num_cmp(&text(), got, |w, g| g <= w),
-        NumericGreaterThan => num_cmp(&text(), got, |w, g| g > w),
-        NumericGreaterThanEquals => num_cmp(&text(), got, |w, g| g >= w),
-        DateEquals | DateNotEquals => date_cmp(&text(), got, |a, b| a == b),
-        DateLessThan => date_cmp(&text(), got, |w, g| g < w),
-        DateLessThanEquals => date_cmp(&text(), got, |w, g| g <= w),
-        DateGreaterThan => date_cmp(&text(), got, |w, g| g > w),
-        DateGreaterThanEquals => date_cmp(&text(), got, |w, g| g >= w),
-        IpAddress | NotIpAddress => ip_in(&text(), got),
+        Bool
+        | NumericEquals
+        | NumericNotEquals
+        | NumericLessThan
+        | NumericLessThanEquals
+        | NumericGreaterThan
+        | NumericGreaterThanEquals
+        | DateEquals
+        | DateNotEquals
+        | DateLessThan
+        | DateLessThanEquals
+        | DateGreaterThan
+        | DateGreaterThanEquals
+        | IpAddress
+        | NotIpAddress => compare_read(base, want, &text(), &Want::of(base, &text()), got),
         ArnEquals | ArnLike | ArnNotEquals | ArnNotLike => {
             want.is_arn() && resource_matches(want, got)
         }
@@ -289,10 +364,49 @@ fn compare(base: Base, want: &Pattern, raw: Option<&str>, got: &str) -> bool {
     }
 }
 
-fn num_cmp(want: &str, got: &str, f: impl Fn(f64, f64) -> bool) -> bool {
-    match (parse_num(want), parse_num(got)) {
-        (Some(w), Some(g)) => f(w, g),
-        _ => false,
+/// [`compare`] of a value whose text is `raw` as written, read once as
+/// `read` (the hot path: nothing is parsed again, nothing allocated).
+fn compare_read(base: Base, want: &Pattern, raw: &str, read: &Want, got: &str) -> bool {
+    use Base::*;
+    match (base, read) {
+        (Bool, Want::Bool(w)) => w.is_some_and(|w| parse_bool(got) == Some(w)),
+        (_, Want::Num(w)) => {
+            let Some((w, g)) = w.zip(parse_num(got)) else {
+                return false;
+            };
+            match base {
+                NumericLessThan => g < w,
+                NumericLessThanEquals => g <= w,
+                NumericGreaterThan => g > w,
+                NumericGreaterThanEquals => g >= w,
+                _ => w == g,
+            }
+        }
+        (_, Want::Date(w)) => {
+            let Some((w, g)) = w.zip(parse_date(got)) else {
+                return false;
+            };
+            match base {
+                DateLessThan => g < w,
+                DateLessThanEquals => g <= w,
+                DateGreaterThan => g > w,
+                DateGreaterThanEquals => g >= w,
+                _ => w == g,
+            }
+        }
+        (_, Want::Net(w)) => w.is_some_and(|(net, bits)| net_contains(net, bits, got)),
+        _ => compare(base, want, Some(raw), got),
+    }
+}
+
+/// `true` or `false` in any case.
+fn parse_bool(s: &str) -> Option<bool> {
+    if s.eq_ignore_ascii_case("true") {
+        Some(true)
+    } else if s.eq_ignore_ascii_case("false") {
+        Some(false)
+    } else {
+        None
     }
 }
 
@@ -302,13 +416,6 @@ fn parse_num(s: &str) -> Option<f64> {
         return None;
     }
     s.parse::<f64>().ok().filter(|v| v.is_finite())
-}
-
-fn date_cmp(want: &str, got: &str, f: impl Fn(i64, i64) -> bool) -> bool {
-    match (parse_date(want), parse_date(got)) {
-        (Some(w), Some(g)) => f(w, g),
-        _ => false,
-    }
 }
 
 /// Milliseconds since the epoch of an ISO 8601 date-time (`2026-01-02`,
@@ -420,18 +527,23 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// `got` (an address) is inside `want` (an address or CIDR block).
+#[cfg(test)]
 fn ip_in(want: &str, got: &str) -> bool {
-    let Ok(addr) = got.trim().parse::<IpAddr>() else {
-        return false;
-    };
+    parse_net(want).is_some_and(|(net, bits)| net_contains(net, bits, got))
+}
+
+/// An address or CIDR block: the network and its prefix length if given.
+fn parse_net(want: &str) -> Option<(IpAddr, Option<u32>)> {
     let (net, bits) = match want.trim().split_once('/') {
-        Some((n, b)) => match b.parse::<u32>() {
-            Ok(b) => (n, Some(b)),
-            Err(_) => return false,
-        },
+        Some((n, b)) => (n, Some(b.parse::<u32>().ok()?)),
         None => (want.trim(), None),
     };
-    let Ok(net) = net.parse::<IpAddr>() else {
+    Some((net.parse::<IpAddr>().ok()?, bits))
+}
+
+/// `got` (an address) is inside the network.
+fn net_contains(net: IpAddr, bits: Option<u32>, got: &str) -> bool {
+    let Ok(addr) = got.trim().parse::<IpAddr>() else {
         return false;
     };
     match (net, addr) {
@@ -463,28 +575,30 @@ fn ip_in(want: &str, got: &str) -> bool {
     }
 }
 
-/// A request context with lower-cased keys, built once per evaluation.
+/// A request context looked up by lower-cased key, built once per
+/// evaluation without copying a key: entries are ordered by their keys
+/// lower-cased (ASCII, as IAM compares condition-key names).
 #[derive(Debug, Default)]
 pub struct Context<'a> {
-    entries: Vec<(std::borrow::Cow<'a, str>, &'a [String])>,
+    entries: Vec<(&'a str, &'a [String])>,
+}
+
+/// Order of two keys lower-cased (ASCII), without lower-casing them.
+fn cmp_lower(a: &str, b: &str) -> std::cmp::Ordering {
+    a.bytes()
+        .map(|c| c.to_ascii_lowercase())
+        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
 }
 
 impl<'a> Context<'a> {
     /// Wraps a request context.
     pub fn new(ctx: &'a std::collections::BTreeMap<String, Vec<String>>) -> Context<'a> {
-        // Keys already in lower case (as batch mode gives them) are borrowed.
-        let mut entries: Vec<(std::borrow::Cow<'a, str>, &'a [String])> = ctx
+        let mut entries: Vec<(&'a str, &'a [String])> = ctx
             .iter()
-            .map(|(k, v)| {
-                let key = if k.bytes().any(|b| b.is_ascii_uppercase()) {
-                    std::borrow::Cow::Owned(k.to_ascii_lowercase())
-                } else {
-                    std::borrow::Cow::Borrowed(k.as_str())
-                };
-                (key, v.as_slice())
-            })
+            .map(|(k, v)| (k.as_str(), v.as_slice()))
             .collect();
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        // Stable: keys equal but for case keep the map's order.
+        entries.sort_by(|a, b| cmp_lower(a.0, b.0));
         Context { entries }
     }
 
@@ -492,7 +606,7 @@ impl<'a> Context<'a> {
     #[expect(clippy::indexing_slicing, reason = "index from binary_search")]
     pub fn get(&self, key_lower: &str) -> Option<&'a [String]> {
         self.entries
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key_lower))
+            .binary_search_by(|(k, _)| cmp_lower(k, key_lower))
             .ok()
             .map(|i| self.entries[i].1)
     }

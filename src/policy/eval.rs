@@ -78,7 +78,11 @@ fn scan(
     denies: &mut Vec<StatementRef>,
     allows: &mut Vec<StatementRef>,
 ) {
-    for (i, st) in policy.statements().iter().enumerate() {
+    // Only the statements that can name the action (document order).
+    for i in policy.index.candidates(&req.action).iter() {
+        let Some(st) = policy.statements.get(i) else {
+            continue;
+        };
         // Once a Deny matched, allows cannot change the decision nor appear
         // among the deciding statements: skip their conditions.
         if st.effect == Effect::Allow && !denies.is_empty() {

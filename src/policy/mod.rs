@@ -49,6 +49,7 @@ pub mod condition;
 pub mod coverage;
 mod eval;
 pub mod explain;
+mod index;
 mod parse;
 
 use std::collections::BTreeMap;
@@ -66,6 +67,8 @@ pub struct Policy {
     id: Option<String>,
     version: Option<String>,
     statements: Vec<Statement>,
+    /// Statements by the service prefix their actions name.
+    index: index::ActionIndex,
 }
 
 impl Policy {

@@ -96,6 +96,7 @@ impl Policy {
             name: name.to_string(),
             id,
             version,
+            index: super::index::ActionIndex::new(&statements),
             statements,
         })
     }
@@ -198,14 +199,22 @@ fn parse_statement(
         actions: action
             .values()
             .iter()
-            .map(|a| Pattern::new(a, false).lowercased())
+            // Lower-cased as `Pattern::lowercased` does, tokenised once.
+            .map(|a| {
+                let lower: String = a
+                    .chars()
+                    .map(|c| c.to_lowercase().next().unwrap_or(c))
+                    .collect();
+                Pattern::new(&lower, false)
+            })
             .collect(),
         resources: resource
             .as_ref()
             .map(|r| {
                 r.values()
                     .iter()
-                    .map(|v| Pattern::new(v, variables))
+                    // Without a `$` there is no variable to look for.
+                    .map(|v| Pattern::new(v, variables && v.contains('$')))
                     .collect()
             })
             .unwrap_or_default(),
