@@ -133,7 +133,8 @@ pub enum Command {
     /// Upload released templates and review documents to S3; print their URLs and quick-create links.
     Publish(WithConfig<publish::PublishArgs>),
     /// Onboard tenants: mint their ExternalId and record their rows (`add`), check their roles (`verify`).
-    Tenant(WithConfig<tenant::TenantArgs>),
+    #[command(subcommand)]
+    Tenant(tenant::TenantCommand),
     /// Start a project: a `rolesmith.yaml` and an example module that validate and build.
     Init(init::InitArgs),
     /// Print the shell completion script for bash, zsh, fish or PowerShell.
@@ -155,7 +156,8 @@ impl Command {
             Command::Review(w) => Some(w.config.as_ref()),
             Command::Explain(w) => Some(w.config.as_ref()),
             Command::Publish(w) => Some(w.config.as_ref()),
-            Command::Tenant(w) => Some(w.config.as_ref()),
+            Command::Tenant(tenant::TenantCommand::Add(w)) => Some(w.config.as_ref()),
+            Command::Tenant(tenant::TenantCommand::Verify(w)) => Some(w.config.as_ref()),
             Command::Actions(_)
             | Command::Simulate(_)
             | Command::Init(_)
@@ -238,7 +240,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Review(w) => review::run(g, &w.args),
         Command::Explain(w) => explain::run(g, &w.args),
         Command::Publish(w) => publish::run(g, &w.args),
-        Command::Tenant(w) => tenant::run(g, &w.args.command),
+        Command::Tenant(c) => tenant::run(g, c),
         Command::Init(a) => init::run(a),
         Command::Completions(a) => completions::run(a),
         Command::Man(a) => completions::man(a),

@@ -16,24 +16,17 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use serde_json::{Map, Value, json};
 
-use super::{Exit, Global};
+use super::{Exit, Global, WithConfig};
 use crate::live::fleet_file::{FleetRow, RowStatus};
 use crate::policy::{Decision, Policy, Request};
 
-/// `tenant` and its subcommand.
-#[derive(Debug, Args)]
-pub struct TenantArgs {
-    #[command(subcommand)]
-    pub command: TenantCommand,
-}
-
-/// The steps of onboarding a tenant.
+/// `tenant` subcommands.
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
     /// Mint the tenant's ExternalId, print quick-create links, record one `pending` row per module.
-    Add(AddArgs),
+    Add(WithConfig<AddArgs>),
     /// Check the tenant's deployed roles and mark their rows `active`.
-    Verify(VerifyArgs),
+    Verify(WithConfig<VerifyArgs>),
 }
 
 /// Where the mapping rows are, and how to reach AWS.
@@ -93,8 +86,8 @@ pub struct VerifyArgs {
 /// Runs a `tenant` subcommand.
 pub fn run(g: &Global, c: &TenantCommand) -> Exit {
     match c {
-        TenantCommand::Add(a) => add(g, a),
-        TenantCommand::Verify(a) => verify(g, a),
+        TenantCommand::Add(a) => add(g, &a.args),
+        TenantCommand::Verify(a) => verify(g, &a.args),
     }
 }
 

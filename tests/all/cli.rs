@@ -64,17 +64,28 @@ fn format_is_described_on_every_command_that_has_it() {
             }
         }
     }
-    // validate, diff, actions, simulate, drift, review.
-    assert_eq!(seen, 6);
+    // validate, diff, actions, simulate, drift, review, explain.
+    assert_eq!(seen, 7);
 }
 
 #[test]
 fn config_is_offered_only_by_commands_that_read_the_project() {
     for (path, c) in commands() {
         let has = c.get_arguments().any(|a| a.get_id() == "config");
-        let reads = ["validate", "build", "release", "diff", "drift", "review"]
-            .iter()
-            .any(|n| path == format!("rolesmith {n}"));
+        let reads = [
+            "validate",
+            "build",
+            "release",
+            "diff",
+            "drift",
+            "review",
+            "explain",
+            "publish",
+            "tenant add",
+            "tenant verify",
+        ]
+        .iter()
+        .any(|n| path == format!("rolesmith {n}"));
         // The root takes it too, for `rolesmith --config X validate`.
         assert_eq!(has, reads || path == "rolesmith", "{path}");
     }

@@ -506,7 +506,7 @@ fn drift_html_and_csv_of_one_role_keep_the_exit_codes() {
     assert_eq!(bad.code, 2);
     assert!(
         bad.stderr
-            .contains("possible values: text, json, html, csv"),
+            .contains("possible values: text, json, jsonl, html, csv"),
         "{}",
         bad.stderr
     );
