@@ -1,17 +1,42 @@
 //! The one way rolesmith writes JSON files and reports: pretty (two-space
 //! indent, keys in the order the types give, maps sorted as `BTreeMap`s
 //! are), with a trailing newline, so the same value is always the same bytes.
-//! Also the bridge from JSON values to template values.
+//! Also the bridge from JSON values to template values, and the template
+//! environment every renderer starts from.
 
 use std::collections::BTreeMap;
 
 use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 /// `value` as pretty JSON with a trailing newline.
 pub fn pretty<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, serde_json::Error> {
     let mut s = serde_json::to_string_pretty(value)?;
     s.push('\n');
     Ok(s)
+}
+
+/// The template environment of every renderer (review documents, the fleet
+/// page): an undefined value is an error, `.html` templates are HTML-escaped,
+/// blocks trim their line and the trailing newline is kept.
+pub fn template_environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()?,
+    );
+    Ok(env)
 }
 
 /// A JSON value as a template value (minijinja is built without serde):

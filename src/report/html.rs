@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
 use serde::Serialize;
 
 use super::FleetReport;
@@ -223,22 +223,7 @@ const BAR_GAP: usize = 6;
 pub fn fleet_html(f: &FleetReport, modules: &[PageModule]) -> Result<String, ReportError> {
     let page =
         serde_json::to_value(page(f, modules)).map_err(|source| ReportError::Model { source })?;
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") {
-            AutoEscape::Html
-        } else {
-            AutoEscape::None
-        }
-    });
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-        .map_err(|e| template_error("syntax", e))?;
-    env.set_syntax(syntax);
+    let mut env = crate::json::template_environment().map_err(|e| template_error("syntax", e))?;
     env.add_template("fleet.html", FLEET_HTML)
         .map_err(|e| template_error("fleet.html", e))?;
     let t = env

@@ -2,8 +2,8 @@
 //! auto-escaped (templates ending in `.html`), undefined variables are
 //! errors so a template typo fails the tests instead of printing nothing.
 
+use minijinja::Environment;
 use minijinja::value::Value;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 use serde::Serialize;
 
 use super::ReviewError;
@@ -116,22 +116,7 @@ fn context(document: &str, v: &impl Serialize) -> Result<Value, ReviewError> {
 }
 
 fn environment() -> Result<Environment<'static>, ReviewError> {
-    let mut env = Environment::new();
-    env.set_undefined_behavior(UndefinedBehavior::Strict);
-    env.set_auto_escape_callback(|name| {
-        if name.ends_with(".html") {
-            AutoEscape::Html
-        } else {
-            AutoEscape::None
-        }
-    });
-    let syntax = minijinja::syntax::SyntaxConfig::builder()
-        .trim_blocks(true)
-        .lstrip_blocks(true)
-        .keep_trailing_newline(true)
-        .build()
-        .map_err(|e| err("syntax", e))?;
-    env.set_syntax(syntax);
+    let mut env = crate::json::template_environment().map_err(|e| err("syntax", e))?;
     env.add_filter("words", words_html);
     env.add_filter("cell", cell);
     env.add_filter("md", md);
