@@ -10,6 +10,7 @@ use std::net::IpAddr;
 
 use crate::iam::arn::resource_matches;
 use crate::iam::pattern::{Pattern, Tok};
+use crate::iam::wildcard::{self, Case};
 
 /// The operator family without qualifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -221,15 +222,11 @@ impl ConditionClause {
         values: Vec<String>,
         variables: bool,
     ) -> ConditionClause {
-        // A value compared as text needs no tokens unless it spells `${`.
+        // A value compared as text needs no tokens unless it spells `${`
+        // (`StringLike` matches the text itself with the wildcard engine).
         let as_pattern = matches!(
             operator.base,
-            Base::StringLike
-                | Base::StringNotLike
-                | Base::ArnEquals
-                | Base::ArnLike
-                | Base::ArnNotEquals
-                | Base::ArnNotLike
+            Base::ArnEquals | Base::ArnLike | Base::ArnNotEquals | Base::ArnNotLike
         );
         let patterns = values
             .iter()
@@ -395,6 +392,8 @@ fn compare_read(base: Base, want: &Pattern, raw: &str, read: &Want, got: &str) -
             }
         }
         (_, Want::Net(w)) => w.is_some_and(|(net, bits)| net_contains(net, bits, got)),
+        // The text as written is the pattern: `*` and `?` are its wildcards.
+        (StringLike | StringNotLike, _) => wildcard::matches(raw, got, Case::Sensitive),
         _ => compare(base, want, Some(raw), got),
     }
 }

@@ -221,7 +221,7 @@ impl Side {
 }
 
 fn allow_applies(st: &Statement, req: &Req<'_>) -> Applies {
-    let acts = &st.compiled.actions;
+    let acts = st.action_patterns();
     let action_ok = match &st.action {
         Element::Listed(_) => acts
             .iter()
@@ -262,7 +262,7 @@ fn allow_applies(st: &Statement, req: &Req<'_>) -> Applies {
 }
 
 fn deny_applies(st: &Statement, req: &Req<'_>) -> Applies {
-    let acts = &st.compiled.actions;
+    let acts = st.action_patterns();
     let action_hit = match &st.action {
         Element::Listed(_) => acts.iter().any(|p| glob_overlaps(p, &req.action)),
         Element::Not(_) => !acts

@@ -11,7 +11,6 @@
 use std::collections::HashMap;
 
 use super::{Element, Statement};
-use crate::iam::pattern::{Pattern, Tok};
 
 /// Longest service prefix looked up without allocating; longer (or
 /// non-ASCII) request prefixes scan every statement.
@@ -52,16 +51,12 @@ impl Candidates<'_> {
 
 /// The lower-case literal service prefix of a compiled (lower-cased) action
 /// pattern; `None` when a wildcard may stand in it, or it is not plain ASCII.
-fn literal_prefix(p: &Pattern) -> Option<String> {
-    let mut out = String::new();
-    for t in p.toks() {
-        match t {
-            Tok::Char(':') => return Some(out),
-            Tok::Char(c) if c.is_ascii() && !c.is_ascii_uppercase() => out.push(*c),
-            _ => return None,
-        }
-    }
-    None
+fn literal_prefix(p: &str) -> Option<String> {
+    let (prefix, _) = p.split_once(':')?;
+    prefix
+        .bytes()
+        .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && b != b'*' && b != b'?')
+        .then(|| prefix.to_string())
 }
 
 impl ActionIndex {
@@ -81,7 +76,12 @@ impl ActionIndex {
             };
             let prefixes: Option<Vec<String>> = match st.action {
                 Element::Not(_) => None,
-                Element::Listed(_) => st.compiled.actions.iter().map(literal_prefix).collect(),
+                Element::Listed(_) => st
+                    .compiled
+                    .action_text
+                    .iter()
+                    .map(|a| literal_prefix(a))
+                    .collect(),
             };
             match prefixes {
                 Some(mut ps) => {

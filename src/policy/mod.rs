@@ -59,6 +59,7 @@ pub use eval::{evaluate, evaluate_as, evaluate_refs, evaluate_unknown_context};
 
 use crate::iam::Conditions;
 use crate::iam::pattern::Pattern;
+use crate::iam::wildcard::{self, Case};
 
 /// A parsed, validated policy document.
 #[derive(Debug, Clone, PartialEq)]
@@ -184,8 +185,11 @@ pub struct Statement {
 /// Pre-tokenised patterns and parsed conditions of a statement.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Compiled {
-    /// Lower-cased action patterns.
-    pub actions: Vec<Pattern>,
+    /// Lower-cased action patterns, as text: `*` and `?` are the wildcards
+    /// (actions have no variables), matched by `iam::wildcard` as they are.
+    pub action_text: Vec<String>,
+    /// The same as tokens, made on first use (pattern-to-pattern coverage).
+    pub actions: std::sync::OnceLock<Vec<Pattern>>,
     /// Resource patterns (variables unresolved).
     pub resources: Vec<Pattern>,
     /// One clause per operator and key.
@@ -202,10 +206,21 @@ impl Statement {
     pub fn matches_action(&self, action: &str) -> bool {
         let any = self
             .compiled
-            .actions
+            .action_text
             .iter()
-            .any(|p| p.matches_ignore_case(action));
+            .any(|p| wildcard::matches(p.as_str(), action, Case::Lowered));
         any != self.action.is_not()
+    }
+
+    /// The lower-cased action patterns as tokens.
+    pub(crate) fn action_patterns(&self) -> &[Pattern] {
+        self.compiled.actions.get_or_init(|| {
+            self.compiled
+                .action_text
+                .iter()
+                .map(|a| Pattern::new(a, false))
+                .collect()
+        })
     }
 }
 

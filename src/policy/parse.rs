@@ -196,16 +196,15 @@ fn parse_statement(
     }
     let (condition, clauses) = conditions(&cx, m.get("Condition"), variables)?;
     let compiled = Compiled {
-        actions: action
+        actions: std::sync::OnceLock::new(),
+        action_text: action
             .values()
             .iter()
-            // Lower-cased as `Pattern::lowercased` does, tokenised once.
+            // Lower-cased as `Pattern::lowercased` does.
             .map(|a| {
-                let lower: String = a
-                    .chars()
+                a.chars()
                     .map(|c| c.to_lowercase().next().unwrap_or(c))
-                    .collect();
-                Pattern::new(&lower, false)
+                    .collect()
             })
             .collect(),
         resources: resource
