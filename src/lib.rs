@@ -15,6 +15,7 @@ pub mod cli;
 pub mod compile;
 pub mod drift;
 pub mod explain;
+pub mod fasthash;
 pub mod fsutil;
 pub mod iam;
 pub mod json;

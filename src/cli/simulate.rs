@@ -4,7 +4,6 @@
 //! text) and streams one result line per request line through a buffered
 //! writer; a bad line gets `{"error": ...}` and the batch goes on.
 use std::collections::{BTreeMap, HashMap};
-use std::hash::BuildHasherDefault;
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -264,40 +263,9 @@ fn result_json(ev: &Evaluation, why: &[NearMiss]) -> Value {
 /// evaluation time ([`evaluate_as`]).
 #[derive(Default)]
 struct Cache {
-    parsed: HashMap<String, Rc<Result<Policy, ()>>, BuildHasherDefault<WordHash>>,
+    parsed: HashMap<String, Rc<Result<Policy, ()>>, crate::fasthash::FastHash>,
     /// Bytes of document text the cache holds (its keys).
     bytes: usize,
-}
-
-/// A multiply-rotate hash over eight bytes at a time (FxHash's): the cache's
-/// keys are whole documents, and SipHash over each line's documents cost
-/// more than a tenth of a batch. The input is the caller's own batch, so
-/// collision flooding is no concern.
-#[derive(Default)]
-struct WordHash(u64);
-
-impl std::hash::Hasher for WordHash {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.mix(u64::from_le_bytes(w));
-        }
-        for &b in chunks.remainder() {
-            self.mix(u64::from(b));
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl WordHash {
-    fn mix(&mut self, w: u64) {
-        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
 }
 
 /// Most document text the cache keeps (a parsed document takes about 30

@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 
 use super::{Element, Statement};
+use crate::fasthash::FastHash;
 
 /// Longest service prefix looked up without allocating; longer (or
 /// non-ASCII) request prefixes scan every statement.
@@ -21,7 +22,7 @@ const PREFIX_MAX: usize = 64;
 pub(crate) struct ActionIndex {
     /// Lower-case prefix -> positions (ascending) of the statements that
     /// name it, merged with `any`.
-    by_service: HashMap<Box<str>, Box<[u32]>>,
+    by_service: HashMap<Box<str>, Box<[u32]>, FastHash>,
     /// Positions (ascending) of the statements that may match any action.
     any: Box<[u32]>,
     /// Number of statements (the full scan's range).

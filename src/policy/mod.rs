@@ -188,12 +188,55 @@ pub(crate) struct Compiled {
     /// Lower-cased action patterns, as text: `*` and `?` are the wildcards
     /// (actions have no variables), matched by `iam::wildcard` as they are.
     pub action_text: Vec<String>,
+    /// The shape of each of `action_text` (the fast paths of matching).
+    pub action_shapes: Vec<ActionShape>,
     /// The same as tokens, made on first use (pattern-to-pattern coverage).
     pub actions: std::sync::OnceLock<Vec<Pattern>>,
     /// Resource patterns (variables unresolved).
     pub resources: Vec<Pattern>,
     /// One clause per operator and key.
     pub conditions: Vec<ConditionClause>,
+}
+
+/// What an action pattern needs to be matched: most are a whole name or a
+/// name's start (`s3:GetObject`, `s3:Get*`), compared without the wildcard
+/// engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ActionShape {
+    /// No wildcard: the name itself.
+    Exact,
+    /// One `*`, at the end: names that start with the rest.
+    Prefix,
+    /// Anything else: the wildcard engine.
+    Glob,
+}
+
+impl ActionShape {
+    pub(crate) fn of(pattern: &str) -> ActionShape {
+        match pattern.find(['*', '?']) {
+            None => ActionShape::Exact,
+            Some(i) if i + 1 == pattern.len() && pattern.ends_with('*') => ActionShape::Prefix,
+            Some(_) => ActionShape::Glob,
+        }
+    }
+
+    /// Does lower-cased `pattern`, of this shape, match `action` ignoring
+    /// case (as `wildcard::matches` with `Case::Lowered` does)? `ascii`:
+    /// `action` is ASCII, and only ASCII names take the fast paths (there
+    /// ASCII case-folding is Unicode lower-casing).
+    fn matches(self, pattern: &str, action: &str, ascii: bool) -> bool {
+        match self {
+            ActionShape::Exact if ascii => pattern.eq_ignore_ascii_case(action),
+            ActionShape::Prefix if ascii => {
+                let stem = pattern.as_bytes().split_last().map_or(&[][..], |(_, s)| s);
+                action
+                    .as_bytes()
+                    .get(..stem.len())
+                    .is_some_and(|a| a.eq_ignore_ascii_case(stem))
+            }
+            _ => wildcard::matches(pattern, action, Case::Lowered),
+        }
+    }
 }
 
 impl Statement {
@@ -204,11 +247,13 @@ impl Statement {
 
     /// True when the statement's `Action`/`NotAction` matches `action`.
     pub fn matches_action(&self, action: &str) -> bool {
+        let ascii = action.is_ascii();
         let any = self
             .compiled
             .action_text
             .iter()
-            .any(|p| wildcard::matches(p.as_str(), action, Case::Lowered));
+            .zip(&self.compiled.action_shapes)
+            .any(|(p, shape)| shape.matches(p, action, ascii));
         any != self.action.is_not()
     }
 

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::condition::{ConditionClause, Operator};
-use super::{Compiled, Effect, Element, Policy, PolicyError, Principal, Statement};
+use super::{ActionShape, Compiled, Effect, Element, Policy, PolicyError, Principal, Statement};
 use crate::iam::Conditions;
 use crate::iam::pattern::Pattern;
 use crate::iam::suggest;
@@ -195,18 +195,20 @@ fn parse_statement(
         }
     }
     let (condition, clauses) = conditions(&cx, m.get("Condition"), variables)?;
+    let action_text: Vec<String> = action
+        .values()
+        .iter()
+        // Lower-cased as `Pattern::lowercased` does.
+        .map(|a| {
+            a.chars()
+                .map(|c| c.to_lowercase().next().unwrap_or(c))
+                .collect()
+        })
+        .collect();
     let compiled = Compiled {
         actions: std::sync::OnceLock::new(),
-        action_text: action
-            .values()
-            .iter()
-            // Lower-cased as `Pattern::lowercased` does.
-            .map(|a| {
-                a.chars()
-                    .map(|c| c.to_lowercase().next().unwrap_or(c))
-                    .collect()
-            })
-            .collect(),
+        action_shapes: action_text.iter().map(|a| ActionShape::of(a)).collect(),
+        action_text,
         resources: resource
             .as_ref()
             .map(|r| {
