@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # History benchmark (issue 12): does `build` cost grow with the number of
 # releases in the ledger? Makes a large module (about 320 read actions over
-# many services, 20 per feature) and releases it N times (1.0.0 .. 1.N-1.0,
+# many services, PER=20 per feature; MAX_POLICIES=20 managed policies) and releases it N times (1.0.0 .. 1.N-1.0,
 # each a minor step adding a feature), then times, in the same run:
 #   - `build` of the next version (1.N.0) with that history,
 #   - `build` of the same manifest in a project with no release history,
@@ -13,13 +13,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(realpath "${1:-target/release/rolesmith}")
 N=${2:-6}
-PER=20
+PER=${PER:-20}
 BASE=$((16 - N))
 [ "$BASE" -ge 1 ] || { echo "N must be at most 15" >&2; exit 2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 gen() { python3 benches/gen_history.py "$BIN" "$1/modules/big.yaml" "$2" "$PER" "$BASE"; }
-project() { mkdir -p "$1/modules"; cp rolesmith.yaml "$1/"; }
+# The shipped config, with room for a large module (MAX_POLICIES, default 20).
+project() {
+  mkdir -p "$1/modules"
+  sed "s/^roles:\$/roles:\n  max_managed_policies: ${MAX_POLICIES:-20}/" rolesmith.yaml > "$1/rolesmith.yaml"
+}
 
 hist="$work/history"; project "$hist"
 for r in $(seq 0 $((N - 1))); do

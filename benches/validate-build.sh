@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=$(realpath "${1:-target/release/rolesmith}")
 N=${2:-5}
-PER=20
+PER=${PER:-20}
 BASE=$((16 - N))
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -21,7 +21,7 @@ cp -r rolesmith.yaml modules generated "$shipped/"
 
 gen="$work/gen"
 mkdir -p "$gen/modules"
-cp rolesmith.yaml "$gen/"
+sed "s/^roles:\$/roles:\n  max_managed_policies: ${MAX_POLICIES:-20}/" rolesmith.yaml > "$gen/rolesmith.yaml"
 for r in $(seq 0 "$N"); do
   python3 benches/gen_history.py "$BIN" "$gen/modules/big.yaml" "$r" "$PER" "$BASE"
   "$BIN" --config "$gen/rolesmith.yaml" build >/dev/null 2>&1
