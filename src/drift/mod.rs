@@ -297,16 +297,31 @@ pub fn check(
         arn: &b.arn,
     });
     let mut unavailable = BTreeSet::new();
-    for g in &required {
+    // The self-audit statements count only as what a detached or changed
+    // policy explains (their absence is that policy's finding).
+    let audit: Vec<&Grant> = latest_self_audit(deployed.as_ref(), latest, snap).collect();
+    for (g, self_audit) in required
+        .iter()
+        .map(|g| (g, false))
+        .chain(audit.iter().map(|g| (*g, true)))
+    {
         let audit_fix = format!(
             "restore statement `{}` as the template of version {shown_version} has it (an update of the stack with the same template changes nothing: CloudFormation acts only on what the template changes)",
             g.sid
         );
         for req in requirements(g) {
+            // A self-audit resource whose value is unknown (no stack named)
+            // cannot be shown as lost.
+            if self_audit && !values.unknown_in(&req.resource).is_empty() {
+                continue;
+            }
             let cov = covers(&identity, boundary.as_ref(), &req);
             if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix, boundary_name.as_ref())
             {
-                if f.kind != Kind::ConditionalPermission {
+                if self_audit && f.kind != Kind::MissingPermission {
+                    continue;
+                }
+                if f.kind != Kind::ConditionalPermission && !self_audit {
                     unavailable.insert(g.feature.clone());
                 }
                 if f.kind == Kind::MissingPermission
@@ -319,6 +334,9 @@ pub fn check(
                         resource: req.resource.clone(),
                         statement: g.sid.clone(),
                     });
+                    continue;
+                }
+                if self_audit {
                     continue;
                 }
                 if f.kind == Kind::MissingPermission && !unreadable.is_empty() {

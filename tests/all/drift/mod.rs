@@ -9,6 +9,7 @@ mod asked;
 mod behind;
 #[cfg(feature = "aws")]
 mod fleet;
+mod generation;
 #[cfg(feature = "aws")]
 mod kinds;
 mod offline;
