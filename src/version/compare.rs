@@ -148,10 +148,14 @@ impl<'g> Granted<'g> {
             let resources: Vec<&str> = g
                 .resources
                 .iter()
-                .filter(|r| covers_itself(r, resource_covers))
+                .filter(|r| covers_itself(r, Coverage::Resource))
                 .map(String::as_str)
                 .collect();
-            for a in g.actions.iter().filter(|a| covers_itself(a, action_covers)) {
+            for a in g
+                .actions
+                .iter()
+                .filter(|a| covers_itself(a, Coverage::Action))
+            {
                 for r in &resources {
                     exact.insert((a.as_str(), *r, &g.conditions));
                 }
@@ -182,10 +186,38 @@ impl<'g> Granted<'g> {
     }
 }
 
+/// Which coverage question [`covers_itself`] asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Coverage {
+    Resource,
+    Action,
+}
+
 /// Does a pattern cover itself? Text without `*` or `?` always does (a
 /// literal, or an opaque `${...}` equal only to itself); a pattern is asked.
-fn covers_itself(p: &str, covers: fn(&str, &str) -> bool) -> bool {
-    !has_wildcard(p) || covers(p, p)
+///
+/// Remembered per thread: the same patterns come back in every release's
+/// grants, and asking costs two pattern compilations and an inclusion walk
+/// (the answer depends on the text alone).
+fn covers_itself(p: &str, what: Coverage) -> bool {
+    thread_local! {
+        static KNOWN: std::cell::RefCell<HashMap<(String, Coverage), bool>> =
+            std::cell::RefCell::new(HashMap::new());
+    }
+    if !has_wildcard(p) {
+        return true;
+    }
+    let key = (p.to_string(), what);
+    let covers = match what {
+        Coverage::Resource => resource_covers,
+        Coverage::Action => action_covers,
+    };
+    if let Some(known) = KNOWN.with(|k| k.borrow().get(&key).copied()) {
+        return known;
+    }
+    let answer = covers(p, p);
+    KNOWN.with(|k| k.borrow_mut().insert(key, answer));
+    answer
 }
 
 /// Permissions of `old` that no grant of `new` covers (whatever its feature:
