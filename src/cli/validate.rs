@@ -98,7 +98,18 @@ fn report_later(e: PipelineError, format: Format, warnings: &[crate::manifest::P
             };
             let problems: Vec<serde_json::Value> = match &e {
                 PipelineError::Compile(errors) => errors.iter().map(|e| problem_json(e)).collect(),
-                PipelineError::Version(errors) => errors.iter().map(|e| problem_json(e)).collect(),
+                PipelineError::Version(errors) => errors
+                    .iter()
+                    .map(|e| {
+                        let mut p = problem_json(e);
+                        if let (Some(at), Some(o)) = (e.manifest_at(), p.as_object_mut()) {
+                            o.insert("file".into(), at.file.clone().into());
+                            o.insert("line".into(), at.line.into());
+                            o.insert("column".into(), at.column.into());
+                        }
+                        p
+                    })
+                    .collect(),
                 other => vec![problem_json(other)],
             };
             super::print_out(&format!(

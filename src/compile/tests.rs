@@ -102,6 +102,7 @@ fn module(features: Vec<Feature>) -> Module {
         features,
         regions: None,
         feature_lines: Default::default(),
+        version_at: (0, 0),
         source: "modules/flows.yaml".into(),
         digest: "sha256:00".into(),
     }

@@ -54,6 +54,11 @@ impl SourceFile {
         self.line_col(span.offset).0
     }
 
+    /// 1-based line and (character) column of a span's start.
+    pub fn position(&self, span: Span) -> (usize, usize) {
+        self.line_col(span.offset)
+    }
+
     /// 1-based line and (character) column of a byte offset.
     fn line_col(&self, offset: usize) -> (usize, usize) {
         let text = self.text.as_str();

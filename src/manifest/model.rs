@@ -107,6 +107,8 @@ pub struct Module {
     pub regions: Option<Regions>,
     /// Line of each feature's `id` in the manifest (for messages only).
     pub feature_lines: BTreeMap<String, usize>,
+    /// Line and column (1-based; 0 when unknown) of the `version` value.
+    pub version_at: (usize, usize),
     /// Manifest file, relative to the project root (for messages only).
     pub source: PathBuf,
     /// `sha256:<hex>` of the manifest file's bytes.
@@ -127,6 +129,18 @@ impl Module {
             Some(line) => format!("{file}:{line}"),
             None => file,
         }
+    }
+
+    /// The manifest file as `/`-separated text, line and column of its
+    /// `version` value: where versioning problems point.
+    pub fn version_location(&self) -> (String, usize, usize) {
+        let file = self
+            .source
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/");
+        (file, self.version_at.0, self.version_at.1)
     }
 
     /// The region this module's derived ARNs name, under `config`.

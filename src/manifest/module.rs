@@ -132,6 +132,9 @@ fn check_root(cx: &mut Ctx<'_>, root: &Node, stem: &str, prefix: Option<&str>) -
             .get("features")
             .map(|n| feature_lines(cx, n))
             .unwrap_or_default(),
+        version_at: top
+            .get("version")
+            .map_or((0, 0), |n| cx.src.position(n.span)),
         source: Default::default(),
         digest: String::new(),
     })

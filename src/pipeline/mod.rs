@@ -255,6 +255,19 @@ impl Loaded<'_> {
         Ok(files)
     }
 
+    /// `errors` pointing at the `version` line of their module's manifest.
+    fn located(&self, mut errors: Vec<VersionError>) -> Vec<VersionError> {
+        for e in &mut errors {
+            if let Some((module, at)) = e.manifest_at_mut()
+                && let Some(m) = self.module(module)
+            {
+                let (file, line, column) = m.version_location();
+                *at = version::ManifestAt { file, line, column };
+            }
+        }
+        errors
+    }
+
     /// Reads a file under `generated/` by its ledger path (`None`: missing or unreadable).
     fn read_generated(&self, rel: &str) -> Option<Vec<u8>> {
         std::fs::read(self.root.join(layout::generated(rel))).ok()
@@ -268,7 +281,7 @@ impl Loaded<'_> {
         let now = self.releases(&version_files);
         let mut errors = Vec::new();
         let notes = version::plan_build(&self.ledger, &now).unwrap_or_else(|e| {
-            errors.extend(e);
+            errors.extend(self.located(e));
             Vec::new()
         });
         if check {
@@ -309,7 +322,7 @@ impl Loaded<'_> {
         let staged = self.stage(false)?;
         let known: Vec<String> = self.project.modules.iter().map(|m| m.id.clone()).collect();
         let (next, outcome) = version::release(&self.ledger, &staged.now, &known, modules)
-            .map_err(PipelineError::Version)?;
+            .map_err(|e| PipelineError::Version(self.located(e)))?;
         let mut errors = version::verify_released(&self.ledger, &|p| self.read_generated(p));
         let mut stale_paths: Vec<&Path> = stale(&self.root, &staged.version_files)
             .into_iter()

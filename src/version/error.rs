@@ -22,6 +22,30 @@ fn names(items: &[String]) -> String {
         .join(", ")
 }
 
+/// Where a module's manifest writes its `version`: what a versioning
+/// problem points at (set by the pipeline, which knows the manifests;
+/// empty when unknown).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ManifestAt {
+    /// Manifest file, relative to the project root (`modules/x.yaml`).
+    pub file: String,
+    /// 1-based line (0: unknown).
+    pub line: usize,
+    /// 1-based column (0: unknown).
+    pub column: usize,
+}
+
+impl std::fmt::Display for ManifestAt {
+    /// `modules/x.yaml:3:10: `, or nothing when unknown (a message prefix).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.file.is_empty(), self.line) {
+            (true, _) => Ok(()),
+            (false, 0) => write!(f, "{}: ", self.file),
+            (false, line) => write!(f, "{}:{line}:{}: ", self.file, self.column),
+        }
+    }
+}
+
 /// Why a versioning step cannot go ahead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, miette::Diagnostic)]
 pub enum VersionError {
@@ -41,7 +65,7 @@ pub enum VersionError {
     },
     /// A released version's files would change.
     #[error(
-        "`{module}` {version} is released and its files would change ({}); bump to {suggestion} ({})",
+        "{at}`{module}` {version} is released and its files would change ({}); bump to {suggestion} ({})",
         names(files), bump.reason()
     )]
     #[diagnostic(
@@ -49,6 +73,8 @@ pub enum VersionError {
         help("set `version: {suggestion}` in the module's manifest, or undo the change")
     )]
     Frozen {
+        /// Where the manifest writes the version.
+        at: ManifestAt,
         /// Module id.
         module: String,
         /// The released version.
@@ -62,7 +88,7 @@ pub enum VersionError {
     },
     /// A minor or patch version loses permissions or adds some in a patch.
     #[error(
-        "`{module}` {version} is a {} version after {previous} but {}: {}; bump to {suggestion} ({})",
+        "{at}`{module}` {version} is a {} version after {previous} but {}: {}; bump to {suggestion} ({})",
         step.as_str(),
         if lost.is_empty() { "adds permissions" } else { "loses permissions" },
         if lost.is_empty() { list(gained) } else { list(lost) },
@@ -76,6 +102,8 @@ pub enum VersionError {
         )
     )]
     NotAdditive {
+        /// Where the manifest writes the version.
+        at: ManifestAt,
         /// Module id.
         module: String,
         /// The new version.
@@ -95,7 +123,7 @@ pub enum VersionError {
     },
     /// A minor or patch version changes parameters in a way that breaks updates.
     #[error(
-        "`{module}` {version} is a {} version after {previous} but breaks stack updates: {}; bump to {suggestion} (parameters may only be added, with defaults, within a major version)",
+        "{at}`{module}` {version} is a {} version after {previous} but breaks stack updates: {}; bump to {suggestion} (parameters may only be added, with defaults, within a major version)",
         step.as_str(), problems.join("; ")
     )]
     #[diagnostic(
@@ -105,6 +133,8 @@ pub enum VersionError {
         )
     )]
     Parameters {
+        /// Where the manifest writes the version.
+        at: ManifestAt,
         /// Module id.
         module: String,
         /// The new version.
@@ -187,6 +217,27 @@ pub enum VersionError {
 }
 
 impl VersionError {
+    /// The module whose manifest's `version` the problem is about, and where
+    /// that is written (to be filled in by who knows the manifests).
+    pub fn manifest_at_mut(&mut self) -> Option<(&str, &mut ManifestAt)> {
+        match self {
+            VersionError::Frozen { module, at, .. }
+            | VersionError::NotAdditive { module, at, .. }
+            | VersionError::Parameters { module, at, .. } => Some((module.as_str(), at)),
+            _ => None,
+        }
+    }
+
+    /// Where the manifest writes the version the problem is about, when known.
+    pub fn manifest_at(&self) -> Option<&ManifestAt> {
+        match self {
+            VersionError::Frozen { at, .. }
+            | VersionError::NotAdditive { at, .. }
+            | VersionError::Parameters { at, .. } => Some(at).filter(|a| !a.file.is_empty()),
+            _ => None,
+        }
+    }
+
     /// True when the error is a finding (exit 1: a non-additive change, stale
     /// or altered files), false when the tool could not do its job (exit 2).
     pub fn is_finding(&self) -> bool {

@@ -23,7 +23,7 @@ pub use compare::{
     Bump, Comparison, Delta, FeatureChange, FeaturePermission, Permission, feature_changes,
 };
 pub use diff::{ParameterChanges, Side, VersionDiff, diff, resolve};
-pub use error::VersionError;
+pub use error::{ManifestAt, VersionError};
 pub use history::{Capabilities, capabilities, changelog, since};
 pub use ledger::{FeatureInfo, Ledger, ParameterInfo, Release};
 pub use plan::{ReleaseOutcome, changelogs, plan_build, release, suggest, verify_released};

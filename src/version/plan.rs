@@ -62,6 +62,7 @@ fn check_module(ledger: &Ledger, module: &str, now: &Release) -> Result<Vec<Stri
         );
         let bump = Comparison::of(released, now).needed();
         return Err(VersionError::Frozen {
+            at: Default::default(),
             module: module.to_string(),
             version: now.version.clone(),
             files,
@@ -111,6 +112,7 @@ fn check_module(ledger: &Ledger, module: &str, now: &Release) -> Result<Vec<Stri
                 .map(|p| format!("parameter `{p}` lost its default")),
         );
         return Err(VersionError::Parameters {
+            at: Default::default(),
             module: module.to_string(),
             version: now.version.clone(),
             previous: prev.version.clone(),
@@ -121,6 +123,7 @@ fn check_module(ledger: &Ledger, module: &str, now: &Release) -> Result<Vec<Stri
     }
     if needed > step {
         return Err(VersionError::NotAdditive {
+            at: Default::default(),
             module: module.to_string(),
             version: now.version.clone(),
             previous: prev.version.clone(),

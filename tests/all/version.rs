@@ -92,6 +92,20 @@ fn rules() {
         } else {
             assert_eq!(build.code, 1);
             assert!(build.stderr.contains("nothing was written"));
+            // Every problem points at the manifest's `version` line.
+            let json = rolesmith(d, &["validate", "--format", "json"]);
+            let report: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+            let line = std::fs::read_to_string(v2)
+                .unwrap()
+                .lines()
+                .position(|l| l.starts_with("version:"))
+                .unwrap()
+                + 1;
+            for p in report["problems"].as_array().unwrap() {
+                assert_eq!(p["file"], "modules/flows.yaml", "{p}");
+                assert_eq!(p["line"], line, "{p}");
+                assert_eq!(p["column"], "version: ".len() + 1, "{p}");
+            }
         }
     });
 }
