@@ -142,10 +142,27 @@ pub(super) fn eprint_problems(diags: &Diagnostics) {
     }
     if diags.len() > SHOWN_PROBLEMS {
         super::eprint_error(format!(
-            "{} more problems not shown; `rolesmith validate --format json` lists them all",
-            diags.len() - SHOWN_PROBLEMS
+            "{} more problems not shown ({}); `rolesmith validate --format json` lists them all",
+            diags.len() - SHOWN_PROBLEMS,
+            by_kind(diags.iter().skip(SHOWN_PROBLEMS).map(|p| p.kind.code()))
         ));
     }
+}
+
+/// `manifest::broad_resource: 120, manifest::unused_parameter: 3`: how many
+/// of each code, most first (then by code).
+fn by_kind<'a>(codes: impl Iterator<Item = &'a str>) -> String {
+    let mut counts: std::collections::BTreeMap<&str, usize> = Default::default();
+    for c in codes {
+        *counts.entry(c).or_default() += 1;
+    }
+    let mut counts: Vec<(&str, usize)> = counts.into_iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    counts
+        .iter()
+        .map(|(c, n)| format!("{c}: {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Renders warnings to stderr (at most [`SHOWN_PROBLEMS`]), then a count.
@@ -155,8 +172,9 @@ pub(super) fn eprint_warnings(warnings: &[crate::manifest::Problem]) {
     }
     if warnings.len() > SHOWN_PROBLEMS {
         super::eprint_warning(&format!(
-            "{} more warnings not shown; `rolesmith validate --format json` lists them all",
-            warnings.len() - SHOWN_PROBLEMS
+            "{} more warnings not shown ({}); `rolesmith validate --format json` lists them all",
+            warnings.len() - SHOWN_PROBLEMS,
+            by_kind(warnings.iter().skip(SHOWN_PROBLEMS).map(|p| p.kind.code()))
         ));
     }
 }

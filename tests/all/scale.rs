@@ -269,3 +269,37 @@ fn the_review_of_a_large_role_names_its_regions_and_inline_policy() {
     let html = review::render_html(&doc).unwrap();
     assert!(html.contains("Inline policy: <code>Acme-integration-inline</code>"));
 }
+
+/// A large role's warnings: `build` shows the first 50 in full and counts the
+/// rest by kind, so the tail of a CI log says what is left to look at.
+#[test]
+fn build_counts_the_warnings_it_does_not_show_by_kind() {
+    let (text, _) = manifest(12);
+    let modules = vec![(PathBuf::from("modules/integration.yaml"), text.clone())];
+    let project = manifest::load_project_str(catalogue(), Path::new("."), CONFIG, &modules)
+        .unwrap_or_else(|d| panic!("{:#?}", d.problems));
+    let n = project.warnings.len();
+    assert!(n > 60, "{n} warnings: the case needs more than are shown");
+    let mut kinds = std::collections::BTreeMap::<&str, usize>::new();
+    for w in project.warnings.iter().skip(50) {
+        *kinds.entry(w.kind.code()).or_default() += 1;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("modules")).unwrap();
+    std::fs::write(dir.path().join("rolesmith.yaml"), CONFIG).unwrap();
+    std::fs::write(dir.path().join("modules/integration.yaml"), text).unwrap();
+    let run = crate::util::with_config(&dir.path().join("rolesmith.yaml"), &["build"]);
+    assert_eq!(run.code, 0, "{}", run.text());
+    let last = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("more warnings not shown"))
+        .unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        last.starts_with(&format!("warning: {} more warnings not shown (", n - 50)),
+        "{last}"
+    );
+    for (code, count) in &kinds {
+        assert!(last.contains(&format!("{code}: {count}")), "{last}");
+    }
+}
