@@ -261,12 +261,19 @@ fn result_json(ev: &Evaluation, why: &[NearMiss]) -> Value {
 /// Parsed policies by their JSON text: the same document on many lines (and
 /// in any position) is parsed once. Names come from the position at
 /// evaluation time ([`evaluate_as`]).
+/// A document is kept from its second sighting on: a batch where every
+/// line has its own documents then costs no copies and no cache churn.
 #[derive(Default)]
 struct Cache {
     parsed: HashMap<String, Rc<Result<Policy, ()>>, crate::fasthash::FastHash>,
     /// Bytes of document text the cache holds (its keys).
     bytes: usize,
+    /// Hashes of the documents seen once (bounded like `parsed`).
+    seen: std::collections::HashSet<u64, crate::fasthash::FastHash>,
 }
+
+/// Most document hashes [`Cache`] remembers before it starts again.
+const SEEN_HASHES: usize = 1 << 16;
 
 /// Most document text the cache keeps (a parsed document takes about 30
 /// times its text): past it the cache starts again, so memory stays bounded
@@ -285,6 +292,14 @@ impl Cache {
             Some(hit) => hit.clone(),
             None => {
                 let parsed = Rc::new(Policy::parse_str("", raw).map_err(|_| ()));
+                let hash = std::hash::BuildHasher::hash_one(self.parsed.hasher(), raw);
+                if self.seen.len() >= SEEN_HASHES {
+                    self.seen.clear();
+                }
+                if self.seen.insert(hash) {
+                    // First sighting: used for this line only.
+                    return Self::named(parsed, &name, raw);
+                }
                 if self.bytes + raw.len() > CACHE_BYTES {
                     self.parsed.clear();
                     self.bytes = 0;
@@ -294,6 +309,15 @@ impl Cache {
                 parsed
             }
         };
+        Self::named(entry, &name, raw)
+    }
+
+    /// `entry`, or its parse error named after the document's position.
+    fn named(
+        entry: Rc<Result<Policy, ()>>,
+        name: &impl Fn() -> String,
+        raw: &str,
+    ) -> Result<Rc<Result<Policy, ()>>, String> {
         if entry.is_err() {
             // Rare: parse again to name the position in the message.
             return Err(match Policy::parse_str(&name(), raw) {
