@@ -119,12 +119,7 @@ impl Module {
     /// `modules/x.yaml:12`: where feature `feature` is written (the file
     /// alone when the line is unknown), for messages of later stages.
     pub fn location(&self, feature: &str) -> String {
-        let file = self
-            .source
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
+        let file = self.source_text();
         match self.feature_lines.get(feature) {
             Some(line) => format!("{file}:{line}"),
             None => file,
@@ -134,13 +129,16 @@ impl Module {
     /// The manifest file as `/`-separated text, line and column of its
     /// `version` value: where versioning problems point.
     pub fn version_location(&self) -> (String, usize, usize) {
-        let file = self
-            .source
+        (self.source_text(), self.version_at.0, self.version_at.1)
+    }
+
+    /// The manifest file as `/`-separated text, on every platform.
+    fn source_text(&self) -> String {
+        self.source
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
             .collect::<Vec<_>>()
-            .join("/");
-        (file, self.version_at.0, self.version_at.1)
+            .join("/")
     }
 
     /// The region this module's derived ARNs name, under `config`.
