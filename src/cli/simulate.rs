@@ -6,7 +6,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use super::{Exit, Format, Global, eprint_diagnostic, eprint_error, eprint_warning, print_out};
 use crate::policy::explain::{NearMiss, explain};
@@ -258,66 +257,88 @@ fn result_json(ev: &Evaluation, why: &[NearMiss]) -> Value {
     o
 }
 
-/// Parsed policies by their JSON text: the same document on many lines (and
-/// in any position) is parsed once. Names come from the position at
-/// evaluation time ([`evaluate_as`]).
-/// A document is kept from its second sighting on: a batch where every
-/// line has its own documents then costs no copies and no cache churn.
+/// Parsed policies by their JSON text, shared by the batch's workers: the
+/// same document on many lines (and in any position) is parsed once. Names
+/// come from the position at evaluation time ([`evaluate_as`]). A document
+/// is kept from its second sighting on, so a batch where every line has
+/// its own documents costs no copies and no cache churn.
 #[derive(Default)]
 struct Cache {
-    parsed: HashMap<String, Rc<Result<Policy, ()>>, crate::fasthash::FastHash>,
-    /// Bytes of document text the cache holds (its keys).
+    inner: std::sync::Mutex<Kept>,
+}
+
+/// What [`Cache`] holds.
+#[derive(Default)]
+struct Kept {
+    parsed: HashMap<String, Shared, crate::fasthash::FastHash>,
+    /// Bytes of document text held (the keys).
     bytes: usize,
-    /// Hashes of the documents seen once (bounded like `parsed`).
+    /// Hashes of the documents seen once (bounded).
     seen: std::collections::HashSet<u64, crate::fasthash::FastHash>,
 }
+
+/// A parsed document (or the fact that it does not parse), shared.
+type Shared = std::sync::Arc<Result<Policy, ()>>;
 
 /// Most document hashes [`Cache`] remembers before it starts again.
 const SEEN_HASHES: usize = 1 << 16;
 
 /// Most document text the cache keeps (a parsed document takes about 30
-/// times its text): past it the cache starts again, so memory stays bounded
-/// (tens of MiB) whatever the batch holds, while a batch that reuses a few
-/// documents parses each once.
-const CACHE_BYTES: usize = 1 << 20;
+/// times its text): past it a quarter of the documents are dropped, so
+/// memory stays bounded (tens of MiB) whatever the batch holds, a batch that
+/// reuses a few documents parses each once, and one that reuses slightly
+/// more than fit loses only some hits.
+const CACHE_BYTES: usize = 1 << 21;
 
 impl Cache {
     /// The parsed document, or the parse error named after its position.
-    fn get(
-        &mut self,
-        name: impl Fn() -> String,
-        raw: &str,
-    ) -> Result<Rc<Result<Policy, ()>>, String> {
-        let entry = match self.parsed.get(raw) {
-            Some(hit) => hit.clone(),
-            None => {
-                let parsed = Rc::new(Policy::parse_str("", raw).map_err(|_| ()));
-                let hash = std::hash::BuildHasher::hash_one(self.parsed.hasher(), raw);
-                if self.seen.len() >= SEEN_HASHES {
-                    self.seen.clear();
-                }
-                if self.seen.insert(hash) {
-                    // First sighting: used for this line only.
-                    return Self::named(parsed, &name, raw);
-                }
-                if self.bytes + raw.len() > CACHE_BYTES {
-                    self.parsed.clear();
-                    self.bytes = 0;
-                }
-                self.bytes += raw.len();
-                self.parsed.insert(raw.to_string(), parsed.clone());
-                parsed
+    fn get(&self, name: impl Fn() -> String, raw: &str) -> Result<Shared, String> {
+        let hash = {
+            let Ok(mut k) = self.inner.lock() else {
+                return Err("internal error: a batch worker failed".to_string());
+            };
+            if let Some(hit) = k.parsed.get(raw) {
+                let hit = hit.clone();
+                drop(k);
+                return Self::named(hit, &name, raw);
             }
+            let hash = std::hash::BuildHasher::hash_one(k.parsed.hasher(), raw);
+            if k.seen.len() >= SEEN_HASHES {
+                k.seen.clear();
+            }
+            // `None`: a first sighting, used for this line only.
+            (!k.seen.insert(hash)).then_some(hash)
         };
-        Self::named(entry, &name, raw)
+        // Parsed outside the lock: another worker may parse it too, once.
+        let parsed: Shared = std::sync::Arc::new(Policy::parse_str("", raw).map_err(|_| ()));
+        if hash.is_some()
+            && let Ok(mut k) = self.inner.lock()
+        {
+            if k.bytes + raw.len() > CACHE_BYTES {
+                let mut i = 0usize;
+                let mut freed = 0usize;
+                k.parsed.retain(|text, _| {
+                    i += 1;
+                    let keep = !i.is_multiple_of(4);
+                    if !keep {
+                        freed += text.len();
+                    }
+                    keep
+                });
+                k.bytes -= freed;
+                if k.bytes + raw.len() > CACHE_BYTES {
+                    k.parsed.clear();
+                    k.bytes = 0;
+                }
+            }
+            k.bytes += raw.len();
+            k.parsed.insert(raw.to_string(), parsed.clone());
+        }
+        Self::named(parsed, &name, raw)
     }
 
     /// `entry`, or its parse error named after the document's position.
-    fn named(
-        entry: Rc<Result<Policy, ()>>,
-        name: &impl Fn() -> String,
-        raw: &str,
-    ) -> Result<Rc<Result<Policy, ()>>, String> {
+    fn named(entry: Shared, name: &impl Fn() -> String, raw: &str) -> Result<Shared, String> {
         if entry.is_err() {
             // Rare: parse again to name the position in the message.
             return Err(match Policy::parse_str(&name(), raw) {
@@ -425,6 +446,29 @@ impl Scalar {
     }
 }
 
+/// Lines a batch block holds at most about this many bytes of (a line is
+/// never split).
+const BLOCK_BYTES: usize = 1 << 18;
+
+/// Consecutive request lines, the unit a worker answers.
+struct Block {
+    /// 1-based number of its first line.
+    first: usize,
+    /// The lines, each with its `\n` (the last may lack it).
+    bytes: Vec<u8>,
+}
+
+/// A block's answers, in line order.
+struct Answers {
+    out: Vec<u8>,
+    any_error: bool,
+}
+
+/// Batch mode: the main thread reads blocks of lines and writes the answers
+/// in input order; one worker per core (at most 4) answers blocks, each with
+/// its own document cache, so output is the same bytes whatever the number
+/// of workers. Memory: at most two blocks per worker in flight, plus each
+/// worker's bounded caches.
 fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
     let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
@@ -440,33 +484,127 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
             }
         }
     };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, 4));
     let stdout = std::io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
-    let mut cache = Cache::default();
-    let mut said = Warnings::default();
-    let mut any_error = false;
-    // One reused buffer: no allocation per line.
     let mut reader = reader;
-    let mut bytes = Vec::new();
-    let mut n = 0usize;
-    loop {
-        bytes.clear();
-        match reader.read_until(b'\n', &mut bytes) {
-            Ok(0) => break,
-            Ok(_) => n += 1,
-            Err(e) => {
-                let _ = out.flush();
-                eprint_error(format!(
-                    "cannot read line {} of `{}`: {e}",
-                    n + 1,
-                    path.display()
-                ));
-                return Exit::Failure;
+    let cache = &Cache::default();
+    let exit = std::thread::scope(|scope| {
+        let mut lanes = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let (to_worker, blocks) = std::sync::mpsc::sync_channel::<Block>(2);
+            let (answer, answers) = std::sync::mpsc::sync_channel::<Answers>(2);
+            scope.spawn(move || {
+                let mut said = Warnings::default();
+                for block in blocks {
+                    let a = answer_block(&block, cache, &mut said, defaults);
+                    if answer.send(a).is_err() {
+                        break;
+                    }
+                }
+            });
+            lanes.push((to_worker, answers));
+        }
+        // Lanes of the blocks sent and not yet written, oldest first.
+        let mut in_flight: std::collections::VecDeque<usize> = Default::default();
+        let mut any_error = false;
+        let mut write_oldest = |in_flight: &mut std::collections::VecDeque<usize>,
+                                any_error: &mut bool|
+         -> Result<(), ()> {
+            let Some(lane) = in_flight.pop_front() else {
+                return Ok(());
+            };
+            let a = lanes
+                .get(lane)
+                .and_then(|(_, answers)| answers.recv().ok())
+                .ok_or(())?;
+            *any_error |= a.any_error;
+            out.write_all(&a.out).map_err(|_| ())
+        };
+        let mut n = 0usize;
+        let mut next_lane = 0usize;
+        let mut read_failed = None;
+        'read: loop {
+            let mut block = Block {
+                first: n + 1,
+                bytes: Vec::with_capacity(BLOCK_BYTES + 4096),
+            };
+            while block.bytes.len() < BLOCK_BYTES {
+                match reader.read_until(b'\n', &mut block.bytes) {
+                    Ok(0) => break,
+                    Ok(_) => n += 1,
+                    Err(e) => {
+                        read_failed = Some(format!(
+                            "cannot read line {} of `{}`: {e}",
+                            n + 1,
+                            path.display()
+                        ));
+                        break;
+                    }
+                }
+            }
+            // A partial line cut by a read error is not answered.
+            if read_failed.is_some() && !block.bytes.ends_with(b"\n") {
+                let keep = block
+                    .bytes
+                    .iter()
+                    .rposition(|b| *b == b'\n')
+                    .map_or(0, |i| i + 1);
+                block.bytes.truncate(keep);
+            }
+            if block.bytes.is_empty() {
+                break 'read;
+            }
+            if in_flight.len() >= 2 * workers
+                && write_oldest(&mut in_flight, &mut any_error).is_err()
+            {
+                // Closed pipe: the reader has what it wanted.
+                return Exit::Ok;
+            }
+            let Some((to_worker, _)) = lanes.get(next_lane) else {
+                break 'read;
+            };
+            if to_worker.send(block).is_err() {
+                break 'read;
+            }
+            in_flight.push_back(next_lane);
+            next_lane = (next_lane + 1) % workers;
+            if read_failed.is_some() {
+                break 'read;
             }
         }
-        // A line that is not UTF-8 is answered like any other bad line, and
-        // the batch goes on.
-        let line = match std::str::from_utf8(&bytes) {
+        while !in_flight.is_empty() {
+            if write_oldest(&mut in_flight, &mut any_error).is_err() {
+                return Exit::Ok;
+            }
+        }
+        if let Some(e) = read_failed {
+            let _ = out.flush();
+            eprint_error(e);
+            return Exit::Failure;
+        }
+        if out.flush().is_err() {
+            return Exit::Ok;
+        }
+        if any_error { Exit::Problems } else { Exit::Ok }
+    });
+    // Freeing thousands of parsed documents one by one costs more than
+    // evaluating them; the process ends here and the OS takes the memory.
+    std::mem::forget(std::mem::take(
+        &mut *cache.inner.lock().unwrap_or_else(|e| e.into_inner()),
+    ));
+    exit
+}
+
+/// Answers every line of `block`, in order: a result line, or an `error`
+/// line for a line that is not a request (the batch goes on).
+fn answer_block(block: &Block, cache: &Cache, said: &mut Warnings, defaults: &Defaults) -> Answers {
+    let mut out = Vec::with_capacity(block.bytes.len() / 2);
+    let mut any_error = false;
+    for (i, bytes) in block.bytes.split_inclusive(|b| *b == b'\n').enumerate() {
+        let n = block.first + i;
+        // A line that is not UTF-8 is answered like any other bad line.
+        let line = match std::str::from_utf8(bytes) {
             Ok(l) => l,
             Err(e) => {
                 any_error = true;
@@ -474,35 +612,25 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
                     "line {n}: not UTF-8 text (invalid byte at column {}); write requests as UTF-8 JSON",
                     e.valid_up_to() + 1
                 )});
-                if writeln!(out, "{err}").is_err() {
-                    return Exit::Ok;
-                }
+                let _ = writeln!(out, "{err}");
                 continue;
             }
         };
         if line.trim().is_empty() {
             continue;
         }
-        let written = match batch_line(line, &mut cache, &mut said, defaults) {
-            Ok(o) => write_result(&mut out, &o),
+        match batch_line(line, cache, said, defaults) {
+            Ok(o) => {
+                let _ = write_result(&mut out, &o);
+            }
             Err(msg) => {
                 any_error = true;
                 let err = json!({"error": format!("line {n}: {msg}")});
-                writeln!(out, "{err}")
+                let _ = writeln!(out, "{err}");
             }
-        };
-        if written.is_err() {
-            // Closed pipe: the reader has what it wanted.
-            return Exit::Ok;
         }
     }
-    // Freeing thousands of parsed documents one by one costs more than
-    // evaluating them; the process ends here and the OS takes the memory.
-    std::mem::forget(cache);
-    if out.flush().is_err() {
-        return Exit::Ok;
-    }
-    if any_error { Exit::Problems } else { Exit::Ok }
+    Answers { out, any_error }
 }
 
 /// What one batch line gave.
@@ -550,7 +678,7 @@ fn write_result(out: &mut impl Write, o: &Outcome) -> std::io::Result<()> {
 /// `defaults`.
 fn batch_line(
     line: &str,
-    cache: &mut Cache,
+    cache: &Cache,
     said: &mut Warnings,
     defaults: &Defaults,
 ) -> Result<Outcome, String> {

@@ -23,14 +23,18 @@ pub enum Tok {
     One,
     /// `*`: any run of characters, possibly empty.
     Star,
-    /// `${name}` or `${name, 'default'}`; `name` is lower-cased (keys are
-    /// case-insensitive).
-    Var {
-        /// Lower-cased context key.
-        name: String,
-        /// Value used when the key is absent.
-        default: Option<String>,
-    },
+    /// `${name}` or `${name, 'default'}` (boxed: the other tokens, one per
+    /// character, stay small).
+    Var(Box<Var>),
+}
+
+/// A policy variable of a pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Var {
+    /// Lower-cased context key (keys are case-insensitive).
+    pub name: String,
+    /// Value used when the key is absent.
+    pub default: Option<String>,
 }
 
 /// A symbol patterns are compared over: a character or a variable name.
@@ -50,7 +54,7 @@ impl Units for [Tok] {
             Tok::One => Unit::One,
             Tok::Star => Unit::Star,
             // A variable never matches text: resolve it first.
-            Tok::Var { .. } => Unit::Never,
+            Tok::Var(_) => Unit::Never,
         };
         Some((u, i + 1))
     }
@@ -65,15 +69,15 @@ impl Position for Tok {
         match (self, other) {
             (Tok::Star, _) | (_, Tok::Star) => true,
             (Tok::Char(a), Tok::Char(b)) => a == b,
-            (Tok::Var { name: a, .. }, Tok::Var { name: b, .. }) => a == b,
-            (Tok::Var { .. }, _) | (_, Tok::Var { .. }) => false,
+            (Tok::Var(a), Tok::Var(b)) => a.name == b.name,
+            (Tok::Var(_), _) | (_, Tok::Var(_)) => false,
             _ => true,
         }
     }
     fn named(&self) -> Option<Sym> {
         match self {
             Tok::Char(c) => Some(Sym::Char(*c)),
-            Tok::Var { name, .. } => Some(Sym::Var(name.clone())),
+            Tok::Var(v) => Some(Sym::Var(v.name.clone())),
             Tok::One | Tok::Star => None,
         }
     }
@@ -82,7 +86,7 @@ impl Position for Tok {
             (Tok::Star, _) => true,
             (Tok::One, Some(Sym::Char(_)) | None) => true,
             (Tok::Char(c), Some(Sym::Char(d))) => c == d,
-            (Tok::Var { name, .. }, Some(Sym::Var(v))) => name == v,
+            (Tok::Var(var), Some(Sym::Var(v))) => var.name == *v,
             _ => false,
         }
     }
@@ -98,7 +102,7 @@ pub struct Pattern {
 
 impl Pattern {
     pub(crate) fn from_toks(toks: Vec<Tok>) -> Pattern {
-        let has_vars = toks.iter().any(|t| matches!(t, Tok::Var { .. }));
+        let has_vars = toks.iter().any(|t| matches!(t, Tok::Var(_)));
         Pattern { toks, has_vars }
     }
 
@@ -129,10 +133,10 @@ impl Pattern {
                 "$" => toks.push(Tok::Char('$')),
                 _ => {
                     let (name, default) = split_default(inner);
-                    toks.push(Tok::Var {
+                    toks.push(Tok::Var(Box::new(Var {
                         name: name.to_ascii_lowercase(),
                         default,
-                    });
+                    })));
                 }
             }
         }
@@ -188,7 +192,7 @@ impl Pattern {
         self.toks
             .iter()
             .filter_map(|t| match t {
-                Tok::Var { name, .. } => Some(name.clone()),
+                Tok::Var(v) => Some(v.name.clone()),
                 _ => None,
             })
             .collect()
@@ -218,8 +222,8 @@ impl Pattern {
         let mut toks = Vec::with_capacity(self.toks.len());
         for t in &self.toks {
             match t {
-                Tok::Var { name, default } => {
-                    let v = lookup(name).or(default.as_deref())?;
+                Tok::Var(var) => {
+                    let v = lookup(&var.name).or(var.default.as_deref())?;
                     toks.extend(v.chars().map(Tok::Char));
                 }
                 other => toks.push(other.clone()),
@@ -234,7 +238,7 @@ impl Pattern {
             self.toks
                 .iter()
                 .map(|t| match t {
-                    Tok::Var { .. } => Tok::Star,
+                    Tok::Var(_) => Tok::Star,
                     other => other.clone(),
                 })
                 .collect(),

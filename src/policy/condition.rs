@@ -322,7 +322,7 @@ fn compare(base: Base, want: &Pattern, raw: Option<&str>, got: &str) -> bool {
                 Tok::Char(c) => c.to_string(),
                 Tok::One => "?".to_string(),
                 Tok::Star => "*".to_string(),
-                Tok::Var { name, .. } => format!("${{{name}}}"),
+                Tok::Var(v) => format!("${{{}}}", v.name),
             })
             .collect::<String>()
             .into()

@@ -136,6 +136,68 @@ fn batch_answers_lines_after_invalid_utf8() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// A batch of several blocks (answered by the workers side by side) keeps
+/// input order, numbers bad lines by their place in the file, and reads
+/// from stdin the same as from a file.
+#[test]
+fn a_large_batch_keeps_its_order_and_line_numbers() {
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/even-*"}]}"#;
+    let mut input = String::new();
+    let mut want = Vec::new();
+    // About 1.5 MB: several blocks of 256 KiB.
+    for i in 1..=6000usize {
+        match i {
+            _ if i % 997 == 0 => {
+                input.push_str("{not json\n");
+                want.push(format!("error:line {i}:"));
+            }
+            _ if i % 1009 == 0 => input.push_str("   \n"),
+            _ => {
+                let (kind, decision) = if i % 2 == 0 {
+                    ("even", "allowed")
+                } else {
+                    ("odd", "implicitDeny")
+                };
+                input.push_str(&format!(
+                    "{{\"policies\":[{policy}],\"action\":\"s3:GetObject\",\"resource\":\"arn:aws:s3:::b/{kind}-{i}\",\"context\":{{\"pad\":\"{}\"}}}}\n",
+                    "x".repeat(i % 97)
+                ));
+                want.push(decision.to_string());
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.jsonl");
+    std::fs::write(&path, &input).unwrap();
+    let check = |stdout: &str| {
+        let got: Vec<&str> = stdout.lines().collect();
+        assert_eq!(got.len(), want.len());
+        for (line, w) in got.iter().zip(&want) {
+            match w.strip_prefix("error:") {
+                Some(prefix) => assert!(
+                    line.starts_with(&format!("{{\"error\":\"{prefix}")),
+                    "{line} (want {w})"
+                ),
+                None => assert!(
+                    line.contains(&format!("\"decision\":\"{w}\"")),
+                    "{line} (want {w})"
+                ),
+            }
+        }
+    };
+    let from_file = simulate(&["--batch", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(from_file.status.code(), Some(1));
+    let stdout = String::from_utf8(from_file.stdout).unwrap();
+    check(&stdout);
+    let from_stdin = simulate(&["--batch", "-"])
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8(from_stdin.stdout).unwrap(), stdout);
+}
+
 /// Issue 11: an unknown action warns on stderr with a did-you-mean, and the
 /// decision is the same as without the warning.
 #[test]
