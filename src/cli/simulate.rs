@@ -1,8 +1,9 @@
 //! `rolesmith simulate`: one request from flags, or a JSON Lines batch.
 //!
-//! Batch mode parses each distinct policy document once (cached by its JSON
-//! text) and streams one result line per request line through a buffered
-//! writer; a bad line gets `{"error": ...}` and the batch goes on.
+//! Batch mode answers blocks of lines on up to four workers, writing one
+//! result line per request line in input order through a buffered writer; a
+//! document seen twice is parsed once (cached by its JSON text, shared by the
+//! workers); a bad line gets `{"error": ...}` and the batch goes on.
 use std::collections::{BTreeMap, HashMap};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -283,7 +284,7 @@ type Shared = std::sync::Arc<Result<Policy, ()>>;
 /// Most document hashes [`Cache`] remembers before it starts again.
 const SEEN_HASHES: usize = 1 << 16;
 
-/// Most document text the cache keeps (a parsed document takes about 30
+/// Most document text the cache keeps (a parsed document takes about 20
 /// times its text): past it a quarter of the documents are dropped, so
 /// memory stays bounded (tens of MiB) whatever the batch holds, a batch that
 /// reuses a few documents parses each once, and one that reuses slightly
@@ -465,10 +466,10 @@ struct Answers {
 }
 
 /// Batch mode: the main thread reads blocks of lines and writes the answers
-/// in input order; one worker per core (at most 4) answers blocks, each with
-/// its own document cache, so output is the same bytes whatever the number
-/// of workers. Memory: at most two blocks per worker in flight, plus each
-/// worker's bounded caches.
+/// in input order; one worker per core (at most 4) answers blocks, all
+/// sharing one document cache (a cache changes no answer), so output is the
+/// same bytes whatever the number of workers. Memory: at most two blocks per
+/// worker in flight, plus the bounded cache.
 fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
     let reader: Box<dyn BufRead> = if path.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())
