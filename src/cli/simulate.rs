@@ -457,12 +457,16 @@ struct Block {
     first: usize,
     /// The lines, each with its `\n` (the last may lack it).
     bytes: Vec<u8>,
+    /// An empty buffer for the answers (buffers go round: a fresh
+    /// allocation of this size is a fresh mapping, page faults and all).
+    out: Vec<u8>,
 }
 
-/// A block's answers, in line order.
+/// A block's answers, in line order, and its buffers back.
 struct Answers {
     out: Vec<u8>,
     any_error: bool,
+    bytes: Vec<u8>,
 }
 
 /// Batch mode: the main thread reads blocks of lines and writes the answers
@@ -498,7 +502,7 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
             scope.spawn(move || {
                 let mut said = Warnings::default();
                 for block in blocks {
-                    let a = answer_block(&block, cache, &mut said, defaults);
+                    let a = answer_block(block, cache, &mut said, defaults);
                     if answer.send(a).is_err() {
                         break;
                     }
@@ -509,8 +513,11 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
         // Lanes of the blocks sent and not yet written, oldest first.
         let mut in_flight: std::collections::VecDeque<usize> = Default::default();
         let mut any_error = false;
+        // Buffers back from written blocks: (lines, answers).
+        let mut spare: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
         let mut write_oldest = |in_flight: &mut std::collections::VecDeque<usize>,
-                                any_error: &mut bool|
+                                any_error: &mut bool,
+                                spare: &mut Vec<(Vec<u8>, Vec<u8>)>|
          -> Result<(), ()> {
             let Some(lane) = in_flight.pop_front() else {
                 return Ok(());
@@ -520,15 +527,22 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
                 .and_then(|(_, answers)| answers.recv().ok())
                 .ok_or(())?;
             *any_error |= a.any_error;
-            out.write_all(&a.out).map_err(|_| ())
+            out.write_all(&a.out).map_err(|_| ())?;
+            spare.push((a.bytes, a.out));
+            Ok(())
         };
         let mut n = 0usize;
         let mut next_lane = 0usize;
         let mut read_failed = None;
         'read: loop {
+            let (mut bytes, out) = spare
+                .pop()
+                .unwrap_or_else(|| (Vec::with_capacity(BLOCK_BYTES + 4096), Vec::new()));
+            bytes.clear();
             let mut block = Block {
                 first: n + 1,
-                bytes: Vec::with_capacity(BLOCK_BYTES + 4096),
+                bytes,
+                out,
             };
             while block.bytes.len() < BLOCK_BYTES {
                 match reader.read_until(b'\n', &mut block.bytes) {
@@ -557,7 +571,7 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
                 break 'read;
             }
             if in_flight.len() >= 2 * workers
-                && write_oldest(&mut in_flight, &mut any_error).is_err()
+                && write_oldest(&mut in_flight, &mut any_error, &mut spare).is_err()
             {
                 // Closed pipe: the reader has what it wanted.
                 return Exit::Ok;
@@ -575,7 +589,7 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
             }
         }
         while !in_flight.is_empty() {
-            if write_oldest(&mut in_flight, &mut any_error).is_err() {
+            if write_oldest(&mut in_flight, &mut any_error, &mut spare).is_err() {
                 return Exit::Ok;
             }
         }
@@ -599,8 +613,9 @@ fn run_batch(path: &Path, defaults: &Defaults) -> Exit {
 
 /// Answers every line of `block`, in order: a result line, or an `error`
 /// line for a line that is not a request (the batch goes on).
-fn answer_block(block: &Block, cache: &Cache, said: &mut Warnings, defaults: &Defaults) -> Answers {
-    let mut out = Vec::with_capacity(block.bytes.len() / 2);
+fn answer_block(block: Block, cache: &Cache, said: &mut Warnings, defaults: &Defaults) -> Answers {
+    let mut out = block.out;
+    out.clear();
     let mut any_error = false;
     for (i, bytes) in block.bytes.split_inclusive(|b| *b == b'\n').enumerate() {
         let n = block.first + i;
@@ -631,7 +646,11 @@ fn answer_block(block: &Block, cache: &Cache, said: &mut Warnings, defaults: &De
             }
         }
     }
-    Answers { out, any_error }
+    Answers {
+        out,
+        any_error,
+        bytes: block.bytes,
+    }
 }
 
 /// What one batch line gave.
