@@ -30,5 +30,14 @@ run_tests() {
   ensure_reference
   cargo test
   "$VENV/bin/cfn-lint" --format parseable generated/*/*/template.json generated/vendor/template.json
+  # The shipped versions are released at compiler generation 1; a new
+  # version compiles at the latest one: lint the starter project's too.
+  local starter
+  starter=$(mktemp -d)
+  cargo run -q -- init "$starter/p" >/dev/null
+  cargo run -q -- build --config "$starter/p/rolesmith.yaml" >/dev/null
+  grep -q RolesmithSelfAuditBoundary "$starter"/p/generated/example/1.0.0/template.json
+  "$VENV/bin/cfn-lint" --format parseable "$starter"/p/generated/*/*/template.json
+  rm -rf "$starter"
   echo "cfn-lint: no errors, no warnings"
 }
