@@ -10,7 +10,7 @@ use super::{Exit, Global};
 use clap::{Args, ValueEnum};
 
 use crate::compile::CompiledModule;
-use crate::drift::{self, ModuleChoice, ModuleVersions, Report, Status, Subject, VersionLayout};
+use crate::drift::{self, ModuleChoice, ModuleVersions, Report, Subject, VersionLayout};
 use crate::live::fleet_file::FleetFile;
 use crate::live::offline::AuthDetailsReader;
 use crate::live::{ReadError, RoleReader, RoleSnapshot, RoleTarget};
@@ -149,7 +149,7 @@ pub fn run(g: &Global, a: &DriftArgs) -> Exit {
             return Exit::Failure;
         }
     };
-    let exit = exit_for(std::slice::from_ref(&report));
+    let exit = exit_for(&report::Summary::of(std::slice::from_ref(&report), 0));
     let text = match a.format {
         DriftFormat::Text => report::text(&report),
         DriftFormat::Json => match report::json(&report) {
@@ -202,15 +202,26 @@ fn unserialisable(e: &serde_json::Error) -> Exit {
     Exit::Failure
 }
 
-/// The exit code of a set of reports: 3 when a role could not be read, else
-/// 1 when any drifted, else 0.
-fn exit_for(reports: &[Report]) -> Exit {
-    if reports.iter().any(|r| r.status == Status::Error) {
+/// The exit code of the reports `counts` counts: 3 when a role could not
+/// be read, else 1 when any drifted, else 0.
+fn exit_for(counts: &report::Summary) -> Exit {
+    if counts.error > 0 {
         Exit::Live
-    } else if reports.iter().any(|r| r.status == Status::Drift) {
+    } else if counts.drift > 0 {
         Exit::Problems
     } else {
         Exit::Ok
+    }
+}
+
+/// Says that `pending` rows were skipped, when there were any.
+#[cfg(feature = "aws")]
+fn warn_pending(pending: u64) {
+    if pending > 0 {
+        super::eprint_warning(&format!(
+            "{pending} `pending` row{} skipped: run `rolesmith tenant verify` once the customer deployed the stack",
+            if pending == 1 { "" } else { "s" }
+        ));
     }
 }
 
@@ -468,13 +479,7 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, fleet: &str) -> Exit {
                 Ok(f) => f,
                 Err(exit) => return exit,
             };
-            let pending = file.rows.iter().filter(|r| !r.is_active()).count();
-            if pending > 0 {
-                super::eprint_warning(&format!(
-                    "{pending} `pending` row{} skipped: run `rolesmith tenant verify` once the customer deployed the stack",
-                    if pending == 1 { "" } else { "s" }
-                ));
-            }
+            warn_pending(file.rows.iter().filter(|r| !r.is_active()).count() as u64);
             let rows: Vec<_> = file
                 .rows
                 .into_iter()
@@ -536,12 +541,7 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, fleet: &str) -> Exit {
                     return;
                 }
             };
-            counts.checked += 1;
-            match r.status {
-                Status::Ok => counts.ok += 1,
-                Status::Drift => counts.drift += 1,
-                Status::Error => counts.error += 1,
-            }
+            counts.count(r.status);
             if stream {
                 match report::jsonl(&r) {
                     Ok(line) => super::print_out(&line),
@@ -567,13 +567,7 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, fleet: &str) -> Exit {
     if let Some(why) = &streamed.stopped {
         super::eprint_error(why);
     }
-    if streamed.pending > 0 {
-        super::eprint_warning(&format!(
-            "{} `pending` row{} skipped: run `rolesmith tenant verify` once the customer deployed the stack",
-            streamed.pending,
-            if streamed.pending == 1 { "" } else { "s" }
-        ));
-    }
+    warn_pending(streamed.pending);
     if !stream {
         // Files keep their order; a table's scan order means nothing.
         if table {
@@ -618,13 +612,7 @@ fn run_fleet(ctx: &Ctx<'_>, a: &DriftArgs, fleet: &str) -> Exit {
         }
         return Exit::Failure;
     }
-    if counts.error > 0 {
-        Exit::Live
-    } else if counts.drift > 0 {
-        Exit::Problems
-    } else {
-        Exit::Ok
-    }
+    exit_for(&counts)
 }
 
 #[cfg(not(feature = "aws"))]

@@ -31,13 +31,23 @@ pub struct Summary {
 impl Summary {
     /// Counts the reports.
     pub fn of(reports: &[Report], api_calls: u64) -> Summary {
-        let count = |s| reports.iter().filter(|r| r.status == s).count();
-        Summary {
-            checked: reports.len(),
-            ok: count(Status::Ok),
-            drift: count(Status::Drift),
-            error: count(Status::Error),
+        let mut s = Summary {
             api_calls,
+            ..Summary::default()
+        };
+        for r in reports {
+            s.count(r.status);
+        }
+        s
+    }
+
+    /// Counts one more report of status `status`.
+    pub fn count(&mut self, status: Status) {
+        self.checked += 1;
+        match status {
+            Status::Ok => self.ok += 1,
+            Status::Drift => self.drift += 1,
+            Status::Error => self.error += 1,
         }
     }
 }
