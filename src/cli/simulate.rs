@@ -95,22 +95,6 @@ struct Defaults {
     boundary: Option<Policy>,
 }
 
-/// Warnings about a request that do not change its decision: an action the
-/// catalogue does not know (with "did you mean"), and context keys that no
-/// request for the action carries (neither the action's keys nor global).
-fn warnings(action: &str, context: &BTreeMap<String, Vec<String>>) -> Vec<String> {
-    if action.contains(['*', '?']) {
-        return Vec::new();
-    }
-    if let Some(w) = unknown_action(action) {
-        return vec![w];
-    }
-    context
-        .keys()
-        .filter_map(|k| key_warning(action, k))
-        .collect()
-}
-
 /// The warning for an action the catalogue does not know.
 fn unknown_action(action: &str) -> Option<String> {
     let cat = crate::catalogue::catalogue();
@@ -168,7 +152,7 @@ fn run_single(a: &SimulateArgs) -> Exit {
         context,
     };
     let ev = evaluate(&req, &policies, boundary.as_ref());
-    for w in warnings(&req.action, &req.context) {
+    for w in Warnings::default().get(&req.action, &req.context) {
         eprint_warning(&w);
     }
     let named: Vec<(&str, &Policy)> = policies.iter().map(|p| (p.name(), p)).collect();
@@ -351,10 +335,13 @@ impl Cache {
     }
 }
 
-/// [`warnings`], remembered by action and by (action, context key): they
-/// depend on nothing else, and asking the catalogue costs more than
-/// evaluating the request. Bounded like [`Cache`]: past [`WARNING_ENTRIES`]
-/// it starts again.
+/// Warnings about a request that do not change its decision: an action the
+/// catalogue does not know (with "did you mean"), and context keys that no
+/// request for the action carries (neither the action's keys nor global).
+/// Remembered by action and by (action, context key): they depend on
+/// nothing else, and asking the catalogue costs more than evaluating the
+/// request (a batch asks once per worker). Bounded: past
+/// [`WARNING_ENTRIES`] it starts again.
 #[derive(Default)]
 struct Warnings {
     /// Action -> its unknown-action warning.
