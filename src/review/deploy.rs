@@ -124,15 +124,12 @@ pub fn release_quick_create_url(
 /// gives), when `settings` says where templates are published.
 pub fn module_quick_create_url(compiled: &CompiledModule, settings: &Settings) -> Option<String> {
     let base = settings.template_url_base.as_deref()?;
-    let values: Vec<(String, String)> = super::model::parameters(compiled)
-        .into_iter()
-        .map(|p| (p.name, p.default.unwrap_or_default()))
-        .collect();
-    Some(quick_create_url(
-        &template_url(base, &compiled.module, &compiled.version),
+    Some(release_quick_create_url(
+        base,
+        &compiled.module,
+        &compiled.version,
         &compiled.role_name,
-        &values,
-        None,
+        &compiled.template,
     ))
 }
 
@@ -195,13 +192,7 @@ pub(super) fn deploy(
         }
         c
     });
-    let quick_create_url = template_url.as_ref().map(|template| {
-        let values: Vec<(String, String)> = params
-            .iter()
-            .map(|p| (p.name.clone(), p.default.clone().unwrap_or_default()))
-            .collect();
-        quick_create_url(template, &stack_name, &values, None)
-    });
+    let quick_create_url = module_quick_create_url(compiled, settings);
     Deploy {
         stack_name,
         parameters,
