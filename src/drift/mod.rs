@@ -23,7 +23,7 @@ use crate::catalogue::Catalogue;
 use crate::compile::{CompiledModule, Grant};
 use crate::live::{ReadError, ReadErrorKind, RoleSnapshot};
 use crate::manifest::Config;
-use crate::policy::coverage::{Requirement, covers};
+use crate::policy::coverage::{Coverage, Requirement, covers};
 use crate::policy::{Effect, Element, Policy, StatementRef};
 use crate::version::Release;
 use crate::version::compare::{Granted, Permission};
@@ -297,31 +297,16 @@ pub fn check(
         arn: &b.arn,
     });
     let mut unavailable = BTreeSet::new();
-    // The self-audit statements count only as what a detached or changed
-    // policy explains (their absence is that policy's finding).
-    let audit: Vec<&Grant> = latest_self_audit(deployed.as_ref(), latest, snap).collect();
-    for (g, self_audit) in required
-        .iter()
-        .map(|g| (g, false))
-        .chain(audit.iter().map(|g| (*g, true)))
-    {
+    for g in &required {
         let audit_fix = format!(
             "restore statement `{}` as the template of version {shown_version} has it (an update of the stack with the same template changes nothing: CloudFormation acts only on what the template changes)",
             g.sid
         );
         for req in requirements(g) {
-            // A self-audit resource whose value is unknown (no stack named)
-            // cannot be shown as lost.
-            if self_audit && !values.unknown_in(&req.resource).is_empty() {
-                continue;
-            }
             let cov = covers(&identity, boundary.as_ref(), &req);
             if let Some(mut f) = coverage_finding(cov, g, &req, &audit_fix, boundary_name.as_ref())
             {
-                if self_audit && f.kind != Kind::MissingPermission {
-                    continue;
-                }
-                if f.kind != Kind::ConditionalPermission && !self_audit {
+                if f.kind != Kind::ConditionalPermission {
                     unavailable.insert(g.feature.clone());
                 }
                 if f.kind == Kind::MissingPermission
@@ -334,9 +319,6 @@ pub fn check(
                         resource: req.resource.clone(),
                         statement: g.sid.clone(),
                     });
-                    continue;
-                }
-                if self_audit {
                     continue;
                 }
                 if f.kind == Kind::MissingPermission && !unreadable.is_empty() {
@@ -359,6 +341,29 @@ pub fn check(
                     );
                 }
                 c.findings.push(f);
+            }
+        }
+    }
+    // The self-audit statements a detached or changed policy took are listed
+    // under it (their absence is that policy's finding), where their
+    // resources are known (the stack's own ARN needs its name).
+    for g in latest_self_audit(deployed.as_ref(), latest, snap) {
+        let Some(l) = lost.iter_mut().find(|l| l.layout.sids.contains(&g.sid)) else {
+            continue;
+        };
+        for req in requirements(g) {
+            if values.unknown_in(&req.resource).is_empty()
+                && matches!(
+                    covers(&identity, boundary.as_ref(), &req),
+                    Coverage::NotGranted
+                )
+            {
+                l.explains.push(LostPermission {
+                    feature: g.feature.clone(),
+                    action: req.action.clone(),
+                    resource: req.resource.clone(),
+                    statement: g.sid.clone(),
+                });
             }
         }
     }
