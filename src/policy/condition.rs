@@ -525,12 +525,6 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `got` (an address) is inside `want` (an address or CIDR block).
-#[cfg(test)]
-fn ip_in(want: &str, got: &str) -> bool {
-    parse_net(want).is_some_and(|(net, bits)| net_contains(net, bits, got))
-}
-
 /// An address or CIDR block: the network and its prefix length if given.
 fn parse_net(want: &str) -> Option<(IpAddr, Option<u32>)> {
     let (net, bits) = match want.trim().split_once('/') {
@@ -622,6 +616,12 @@ impl<'a> Context<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `got` (an address) is inside `want` (an address or CIDR block), as
+    /// `IpAddress` reads them.
+    fn ip_in(want: &str, got: &str) -> bool {
+        parse_net(want).is_some_and(|(net, bits)| net_contains(net, bits, got))
+    }
 
     #[test]
     fn operators_parse() {
