@@ -64,13 +64,6 @@ struct Published {
     stack_name: String,
 }
 
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    let d = Sha256::digest(bytes);
-    let hex: String = d.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
-}
-
 /// The objects of every released version, in ledger order; `Err` is the
 /// exit code after the problem was printed.
 fn objects(
@@ -112,7 +105,7 @@ fn objects(
                 ));
                 Exit::Failure
             })?;
-            if sha256(&bytes) != *digest {
+            if crate::manifest::digest(&bytes) != *digest {
                 super::eprint_error(format!(
                     "`{}` is not the template released as {module} {}: its digest differs from the ledger's; restore it from version control (or run `rolesmith build`), then publish",
                     file.display(),
