@@ -334,9 +334,7 @@ impl Ctx<'_> {
     /// The modules as the fleet page shows them: latest version and the
     /// quick-create link its review document gives.
     fn page_modules(&self) -> Vec<report::PageModule> {
-        let settings = crate::review::Settings {
-            template_url_base: self.config.review.template_url_base.clone(),
-        };
+        let settings = crate::review::settings(self.config);
         self.compiled
             .iter()
             .map(|c| report::PageModule {

@@ -151,7 +151,7 @@ impl Loaded<'_> {
 
     /// Each version folder's files: template, Markdown and HTML reviews.
     fn version_files(&self, histories: &BTreeMap<String, History>) -> Result<Files, PipelineError> {
-        let settings = review::settings(&self.project);
+        let settings = review::settings(&self.project.config);
         let empty = History::default();
         let mut out = Vec::new();
         for c in &self.compiled {
@@ -431,7 +431,7 @@ impl Loaded<'_> {
                     m,
                     c,
                     &history,
-                    &review::settings(&self.project),
+                    &review::settings(&self.project.config),
                 );
                 Ok(Some(review::render(&doc, format)?))
             }

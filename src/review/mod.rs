@@ -167,8 +167,8 @@ pub fn index(
 }
 
 /// Document settings from the project config.
-pub fn settings(project: &Project) -> Settings {
+pub fn settings(config: &crate::manifest::Config) -> Settings {
     Settings {
-        template_url_base: project.config.review.template_url_base.clone(),
+        template_url_base: config.review.template_url_base.clone(),
     }
 }

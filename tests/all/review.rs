@@ -295,7 +295,7 @@ fn rendering_is_deterministic() {
     for p in projects() {
         let all = compiled(&p);
         let render = || -> Vec<String> {
-            let settings = review::settings(&p);
+            let settings = review::settings(&p.config);
             let mut out = Vec::new();
             for c in &all {
                 let d = doc(&p, c, &settings);
